@@ -1,0 +1,159 @@
+package xsdoctor
+
+// Facts is everything the probe read from AWS, and everything it failed to read. door.Check is a
+// pure function of it. A failed read is recorded as a *ReadError next to the fact it would have
+// produced; it makes a door unknown, it never aborts the run.
+//
+// Policy documents are kept as the raw JSON text AWS returned (already URL-decoded), so the
+// evidence can quote them and the facts can be replayed offline.
+type Facts struct {
+	Input          Input           `json:"input"`
+	Owner          Account         `json:"owner"`               // the secret's account
+	Consumer       Account         `json:"consumer"`            // the consumer principal's account
+	KeyOwner       *Account        `json:"key_owner,omitempty"` // the key's account when it is neither of the above
+	Secret         Secret          `json:"secret"`
+	Key            Key             `json:"key"`
+	Role           Role            `json:"role"`
+	Simulations    []Simulation    `json:"simulations,omitempty"`
+	SimulationErr  *ReadError      `json:"simulation_error,omitempty"` // the simulator could not be called
+	AssumeFailures []AssumeFailure `json:"assume_failures,omitempty"`
+	Live           *Live           `json:"live,omitempty"`
+	Calls          []Call          `json:"calls,omitempty"`
+	// Now is the time the probe ran, RFC 3339, used for aws:CurrentTime / aws:EpochTime.
+	Now string `json:"now"`
+}
+
+// Input is what the user asked for, after resolution.
+type Input struct {
+	SecretArg   string `json:"secret_arg"`   // as typed
+	SecretARN   string `json:"secret_arn"`   // the full ARN (resolved when SecretArg was a name or partial ARN)
+	Resolved    bool   `json:"resolved"`     // SecretArg was not a full ARN and was resolved (INPUT_NOT_FULL_ARN)
+	ConsumerArg string `json:"consumer_arg"` // as typed: role ARN or assumed-role session ARN
+	Region      string `json:"region"`
+}
+
+// Account is what was learnt about one account.
+type Account struct {
+	ID string `json:"id"`
+	// OrgID is the organization id from organizations:DescribeOrganization; empty with NoOrg when
+	// the account is in no organization; empty with OrgErr set when it could not be read.
+	OrgID  string     `json:"org_id,omitempty"`
+	NoOrg  bool       `json:"no_org,omitempty"`
+	OrgErr *ReadError `json:"org_error,omitempty"`
+	// Management is true when the account is its organization's management account (SCPs do
+	// not apply to it).
+	Management bool `json:"management,omitempty"`
+}
+
+// ReadError records a read that failed: which call, the AWS error code, and the IAM action the
+// inspector would need (when the failure is an access denial).
+type ReadError struct {
+	Call    string `json:"call"`              // "<service>:<Operation>", e.g. "kms:GetKeyPolicy"
+	Account string `json:"account,omitempty"` // the account the call was made in
+	Code    string `json:"code"`              // AWS error code, e.g. "AccessDeniedException"; "" for a transport error
+	Message string `json:"message,omitempty"`
+	Action  string `json:"action,omitempty"` // the IAM action that was missing, e.g. "kms:GetKeyPolicy"
+}
+
+// Secret is what DescribeSecret and GetResourcePolicy said.
+type Secret struct {
+	ARN     string `json:"arn"`
+	Name    string `json:"name"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// KMSKeyID is DescribeSecret.KmsKeyId exactly as returned: key id, key ARN, alias name, alias
+	// ARN, or empty when the secret uses the AWS managed key aws/secretsmanager.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	// DeletedDate is DescribeSecret.DeletedDate (RFC 3339) when deletion is scheduled.
+	DeletedDate string `json:"deleted_date,omitempty"`
+	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId).
+	VersionID string            `json:"version_id,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+	NotFound  bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
+	Err       *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
+	// Policy is the resource policy text; empty with PolicyErr nil means the secret has none.
+	Policy    string     `json:"policy,omitempty"`
+	PolicyErr *ReadError `json:"policy_error,omitempty"`
+}
+
+// Key is what DescribeKey, GetKeyPolicy and ListGrants said about the secret's key.
+type Key struct {
+	ARN     string     `json:"arn,omitempty"` // the key ARN (resolved from an alias when needed)
+	ID      string     `json:"id,omitempty"`
+	Account string     `json:"account,omitempty"`
+	Region  string     `json:"region,omitempty"`
+	Alias   string     `json:"alias,omitempty"`   // the alias the secret names, if any
+	Manager string     `json:"manager,omitempty"` // CUSTOMER or AWS
+	State   string     `json:"state,omitempty"`   // Enabled, Disabled, PendingDeletion, …
+	Err     *ReadError `json:"error,omitempty"`   // the key could not be identified or described
+	// Policy is the key policy text (GetKeyPolicy, policy name "default").
+	Policy    string     `json:"policy,omitempty"`
+	PolicyErr *ReadError `json:"policy_error,omitempty"`
+	Grants    []Grant    `json:"grants,omitempty"`
+	GrantsErr *ReadError `json:"grants_error,omitempty"`
+}
+
+// Grant is one KMS grant on the key.
+type Grant struct {
+	ID                      string            `json:"id"`
+	Name                    string            `json:"name,omitempty"`
+	GranteePrincipal        string            `json:"grantee_principal"`
+	Operations              []string          `json:"operations"`
+	EncryptionContextSubset map[string]string `json:"encryption_context_subset,omitempty"`
+	EncryptionContextEquals map[string]string `json:"encryption_context_equals,omitempty"`
+}
+
+// Role is the consumer principal's role and every policy that shapes its identity side.
+type Role struct {
+	ARN      string            `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
+	Name     string            `json:"name"`
+	Path     string            `json:"path,omitempty"`
+	ID       string            `json:"id,omitempty"`      // RoleId, AROA…
+	Session  string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
+	Tags     map[string]string `json:"tags,omitempty"`
+	Err      *ReadError        `json:"error,omitempty"`    // GetRole failed
+	Policies []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
+	// PolicyErrs lists reads of the role's policies that failed (list or get); any one makes the
+	// identity side incomplete.
+	PolicyErrs []ReadError `json:"policy_errors,omitempty"`
+	// Boundary is the permissions boundary; nil when the role has none.
+	Boundary *Policy `json:"boundary,omitempty"`
+	// TrustPolicy is the role's AssumeRolePolicyDocument (decoded).
+	TrustPolicy string `json:"trust_policy,omitempty"`
+}
+
+// Policy is one identity policy (or the boundary) with its source.
+type Policy struct {
+	Name     string `json:"name"`          // inline policy name, or managed policy name
+	ARN      string `json:"arn,omitempty"` // managed policies only
+	Kind     string `json:"kind"`          // "inline", "managed", "aws-managed", "boundary"
+	Version  string `json:"version,omitempty"`
+	Document string `json:"document"` // decoded JSON text
+}
+
+// Simulation is one iam:SimulatePrincipalPolicy result.
+type Simulation struct {
+	Action   string `json:"action"`
+	Resource string `json:"resource"`
+	Decision string `json:"decision"` // allowed, implicitDeny, explicitDeny
+	// AllowedByOrganizations and AllowedByBoundary are nil when the simulator did not say.
+	AllowedByOrganizations *bool                 `json:"allowed_by_organizations,omitempty"`
+	AllowedByBoundary      *bool                 `json:"allowed_by_boundary,omitempty"`
+	Matched                []SimulationStatement `json:"matched,omitempty"`
+	MissingContext         []string              `json:"missing_context,omitempty"`
+}
+
+// SimulationStatement is one MatchedStatements entry.
+type SimulationStatement struct {
+	SourcePolicyID   string `json:"source_policy_id"`
+	SourcePolicyType string `json:"source_policy_type,omitempty"`
+}
+
+// AssumeFailure records an inspector role (or the consumer, for --live) that could not be assumed.
+type AssumeFailure struct {
+	Role    string `json:"role"`
+	Account string `json:"account"`
+	Purpose string `json:"purpose"` // "owner", "consumer", "key"
+	Code    string `json:"code"`
+	Message string `json:"message,omitempty"`
+}

@@ -1,0 +1,157 @@
+// Package policy is xsdoctor's IAM policy engine: it parses policy documents in every form AWS
+// accepts and evaluates an authorization request against a set of policies the way AWS's
+// documented policy evaluation logic does, returning the decision and every statement behind it.
+// Standard library only.
+//
+// CONTRACT NOTE (for the other packages while this one is being built): the exported names in
+// this file are the API that door/, request/ and internal/awsemu code against. The policy owner
+// may add to it, but renames must be coordinated.
+package policy
+
+// Decision is the outcome of an evaluation.
+type Decision string
+
+const (
+	Allow        Decision = "allow"
+	ImplicitDeny Decision = "implicit_deny"
+	ExplicitDeny Decision = "explicit_deny"
+)
+
+// Size limits AWS enforces on resource policies.
+const (
+	MaxKeyPolicyBytes    = 32768 // KMS key policy: 32 KB
+	MaxSecretPolicyBytes = 20480 // Secrets Manager resource policy: 20 KB
+)
+
+// PrincipalType says what kind of principal makes a request.
+type PrincipalType string
+
+const (
+	AssumedRole PrincipalType = "AssumedRole" // arn:aws:sts::A:assumed-role/NAME/SESSION
+	Role        PrincipalType = "Role"        // arn:aws:iam::A:role/PATH/NAME
+	User        PrincipalType = "User"
+	Root        PrincipalType = "Root"
+	Service     PrincipalType = "Service"
+)
+
+// Principal is who makes the request.
+type Principal struct {
+	ARN      string        // as presented: session ARN, role ARN, user ARN, …
+	Account  string        // the principal's account
+	Type     PrincipalType // derived from ARN when empty
+	RoleARN  string        // for a role or its sessions: the role ARN with its path (aws:PrincipalArn)
+	UniqueID string        // e.g. AROA… for a role; matches only this principal
+	Service  string        // for Type Service: e.g. secretsmanager.amazonaws.com
+}
+
+// Request is one authorization request.
+type Request struct {
+	Principal       Principal
+	Action          string // service:Operation
+	Resource        string // ARN
+	ResourceAccount string
+	// Context holds the request's condition keys (names compared case-insensitively) with one
+	// value or several (multivalued keys such as kms:EncryptionContextKeys or aws:TagKeys).
+	Context map[string][]string
+	// Unknown lists context keys whose values cannot be known here (e.g. aws:SourceVpce); a
+	// trailing "*" names a prefix ("aws:RequestTag/*"). A condition on an unknown key makes the
+	// result Conditional instead of guessing.
+	Unknown []string
+}
+
+// PolicyType names a kind of policy in a Set.
+type PolicyType string
+
+const (
+	TypeIdentity PolicyType = "identity"
+	TypeResource PolicyType = "resource"
+	TypeBoundary PolicyType = "boundary"
+	TypeSCP      PolicyType = "scp"
+	TypeSession  PolicyType = "session"
+	TypeGrant    PolicyType = "grant"
+)
+
+// Named is a parsed policy with the name evidence refers to it by.
+type Named struct {
+	Name string
+	Doc  *Document
+}
+
+// Grant is a KMS grant (KMS: "Grants in AWS KMS"). For kms: actions a grant is another way the
+// resource side can allow.
+type Grant struct {
+	ID                      string
+	Name                    string
+	GranteePrincipal        string
+	Operations              []string // e.g. "Decrypt"
+	EncryptionContextSubset map[string]string
+	EncryptionContextEquals map[string]string
+}
+
+// Set is every policy that applies to one request. A nil pointer or empty slice means that
+// policy type is absent (for SCPs: no organization, or the management account).
+type Set struct {
+	Identity []Named
+	Resource *Named
+	Grants   []Grant
+	Boundary *Named
+	SCPs     []Named // one level; an implicit FullAWSAccess is added when non-empty
+	Session  *Named
+}
+
+// Outcome is what one policy type contributed.
+type Outcome string
+
+const (
+	OutcomeAllow   Outcome = "allow"    // at least one statement allowed, none denied
+	OutcomeDeny    Outcome = "deny"     // at least one statement denied
+	OutcomeNoMatch Outcome = "no_match" // present, but no statement applied (implicit deny within it)
+	OutcomeAbsent  Outcome = "absent"   // this policy type is not in the set
+)
+
+// TypeResult is one policy type's contribution to the decision.
+type TypeResult struct {
+	Type    PolicyType
+	Outcome Outcome
+}
+
+// StatementRef locates a statement for evidence.
+type StatementRef struct {
+	Type   PolicyType
+	Policy string // Named.Name (or grant id)
+	Sid    string
+	Index  int    // 1-based position in the policy's Statement list
+	Line   int    // line in the source text, 0 when unknown
+	Effect string // "Allow" or "Deny"
+}
+
+// Miss explains why a statement that names the principal (and the action) did not apply: which
+// condition or resource failed, with the expected and actual values.
+type Miss struct {
+	Statement StatementRef
+	Element   string   // "Condition", "Resource", "NotResource", "Action", "Principal"
+	Operator  string   // condition operator, e.g. "StringEquals" (Condition only)
+	Key       string   // condition key as written (Condition only)
+	Expected  []string // the statement's values
+	Actual    []string // the request's values (empty when the key is absent)
+}
+
+// Unknowable is a condition whose outcome depends on a key listed in Request.Unknown.
+type Unknowable struct {
+	Statement StatementRef
+	Operator  string
+	Key       string
+	Values    []string
+}
+
+// Result is an evaluation's decision with everything behind it.
+type Result struct {
+	Decision Decision
+	Types    []TypeResult   // one per policy type, in a fixed order
+	Matched  []StatementRef // every statement that applied (allow and deny), never just the first
+	Misses   []Miss         // near misses: statements naming the principal and action that failed on a condition or resource
+	// Conditional is non-empty when the decision depends on unknown context keys. Decision is
+	// then computed in the most permissive reading (unknown conditions satisfied in Allow
+	// statements, unsatisfied in Deny statements); these are the conditions that must hold.
+	Conditional []Unknowable
+}

@@ -1,0 +1,152 @@
+// Package request builds the two authorization requests a cross-account GetSecretValue really
+// makes (SPEC §3, "Request context the tool builds"; aws-semantics §0): the consumer's own
+// secretsmanager:GetSecretValue, and the kms:Decrypt that Secrets Manager makes on the consumer's
+// behalf. door/ judges them; internal/awsemu authorizes with them, so both see the same request.
+package request
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xsdoctor/xsdoctor/policy"
+)
+
+// Params is what the two requests are built from.
+type Params struct {
+	SecretARN  string // full secret ARN
+	VersionID  string // the AWSCURRENT version id (encryption context SecretVersionId)
+	Region     string // the secret's region
+	KeyARN     string // the key that encrypts the secret
+	KeyAccount string
+
+	PrincipalARN     string // as the consumer calls: assumed-role session ARN or role ARN
+	RoleARN          string // the role ARN with its path (aws:PrincipalArn)
+	RoleID           string // RoleId, AROA…
+	PrincipalAccount string
+	PrincipalTags    map[string]string
+
+	// Org ids: empty with *Unknown false means the account is in no organization (the key is
+	// then absent); *Unknown true means the lookup failed (the key is then unknown).
+	PrincipalOrgID      string
+	PrincipalOrgUnknown bool
+	ResourceAccount     string // the secret's account
+	ResourceOrgID       string
+	ResourceOrgUnknown  bool
+	KeyOrgID            string
+	KeyOrgUnknown       bool
+
+	Now time.Time
+}
+
+// UnknownOnConsumerRequest lists the keys that cannot be known offline for the consumer's own
+// request (SPEC §3): the network path, the client, MFA, request tags and source identity.
+var UnknownOnConsumerRequest = []string{
+	"aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:VpcSourceIp",
+	"aws:UserAgent", "aws:Referer", "aws:MultiFactorAuth*",
+	"aws:RequestTag/*", "aws:TagKeys", "aws:SourceIdentity",
+}
+
+// ViaService is the kms:ViaService value of Secrets Manager in region.
+func ViaService(region string) string { return "secretsmanager." + region + ".amazonaws.com" }
+
+func (p Params) principal() policy.Principal {
+	pr := policy.Principal{ARN: p.PrincipalARN, Account: p.PrincipalAccount, RoleARN: p.RoleARN, UniqueID: p.RoleID}
+	if strings.Contains(p.PrincipalARN, ":assumed-role/") {
+		pr.Type = policy.AssumedRole
+	} else if strings.Contains(p.PrincipalARN, ":role/") {
+		pr.Type = policy.Role
+	}
+	return pr
+}
+
+// common holds the keys both requests carry.
+func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool) (map[string][]string, []string) {
+	ctx := map[string][]string{
+		"aws:PrincipalArn":     {p.RoleARN},
+		"aws:PrincipalAccount": {p.PrincipalAccount},
+		"aws:ResourceAccount":  {resourceAccount},
+		"aws:RequestedRegion":  {p.Region},
+		"aws:SecureTransport":  {"true"},
+	}
+	if p.RoleARN == "" {
+		ctx["aws:PrincipalArn"] = []string{p.PrincipalARN}
+	}
+	if !p.Now.IsZero() {
+		ctx["aws:CurrentTime"] = []string{p.Now.UTC().Format(time.RFC3339)}
+		ctx["aws:EpochTime"] = []string{strconv.FormatInt(p.Now.Unix(), 10)}
+	}
+	var unknown []string
+	switch {
+	case p.PrincipalOrgUnknown:
+		unknown = append(unknown, "aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
+	case p.PrincipalOrgID != "":
+		ctx["aws:PrincipalOrgID"] = []string{p.PrincipalOrgID}
+	}
+	switch {
+	case resourceOrgUnknown:
+		unknown = append(unknown, "aws:ResourceOrgID", "aws:ResourceOrgPaths")
+	case resourceOrg != "":
+		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
+	}
+	keys := make([]string, 0, len(p.PrincipalTags))
+	for k := range p.PrincipalTags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
+	}
+	return ctx, unknown
+}
+
+// GetSecretValue is the consumer's own secretsmanager:GetSecretValue request.
+func GetSecretValue(p Params) policy.Request {
+	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown)
+	ctx["secretsmanager:SecretId"] = []string{p.SecretARN}
+	ctx["aws:ViaAWSService"] = []string{"false"}
+	return policy.Request{
+		Principal:       p.principal(),
+		Action:          "secretsmanager:GetSecretValue",
+		Resource:        p.SecretARN,
+		ResourceAccount: p.ResourceAccount,
+		Context:         ctx,
+		Unknown:         append(unknown, UnknownOnConsumerRequest...),
+	}
+}
+
+// Decrypt is the kms:Decrypt Secrets Manager makes for the consumer. Network keys are absent on
+// this hop: Secrets Manager makes the call, not the workload (SPEC §3).
+func Decrypt(p Params) policy.Request {
+	keyAccount := p.KeyAccount
+	if keyAccount == "" {
+		keyAccount = p.ResourceAccount
+	}
+	org, orgUnknown := p.ResourceOrgID, p.ResourceOrgUnknown
+	if keyAccount != p.ResourceAccount {
+		org, orgUnknown = p.KeyOrgID, p.KeyOrgUnknown
+	}
+	ctx, unknown := p.common(keyAccount, org, orgUnknown)
+	ctx["kms:ViaService"] = []string{ViaService(p.Region)}
+	ctx["kms:CallerAccount"] = []string{p.PrincipalAccount}
+	ctx["kms:EncryptionContext:SecretARN"] = []string{p.SecretARN}
+	ctx["kms:EncryptionContextKeys"] = []string{"SecretARN", "SecretVersionId"}
+	if p.VersionID != "" {
+		ctx["kms:EncryptionContext:SecretVersionId"] = []string{p.VersionID}
+	}
+	ctx["aws:ViaAWSService"] = []string{"true"}
+	return policy.Request{
+		Principal:       p.principal(),
+		Action:          "kms:Decrypt",
+		Resource:        p.KeyARN,
+		ResourceAccount: keyAccount,
+		Context:         ctx,
+		Unknown:         unknown,
+	}
+}
+
+// EncryptionContext is the encryption context Secrets Manager sends with Decrypt.
+func EncryptionContext(secretARN, versionID string) map[string]string {
+	return map[string]string{"SecretARN": secretARN, "SecretVersionId": versionID}
+}

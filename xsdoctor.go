@@ -1,0 +1,177 @@
+// Package xsdoctor holds the vocabulary shared by every layer of the tool: the facts read from
+// AWS (Facts), and the diagnosis made from them (Diagnosis, Door, Finding). It does no I/O and
+// imports only the standard library, so every layer can be tested from plain JSON files and a user
+// can attach the facts to a ticket and replay them offline.
+//
+// Data flows one way: flags → probe.Gather → Facts → door.Check → Diagnosis → report.
+package xsdoctor
+
+// SchemaVersion is the version of the JSON report (SPEC §3). Bump it when a field changes meaning.
+const SchemaVersion = "1"
+
+// DoorID names one of the three doors a cross-account GetSecretValue must pass.
+type DoorID string
+
+const (
+	DoorKeyPolicy    DoorID = "key-policy"    // owner (key) side: KMS key policy or a grant
+	DoorSecretPolicy DoorID = "secret-policy" // owner side: the secret's resource policy
+	DoorConsumerIAM  DoorID = "consumer-iam"  // consumer side: identity policies, boundary, SCPs
+)
+
+// Doors lists the doors in report order (SPEC §3: always all three, in this order).
+var Doors = []DoorID{DoorKeyPolicy, DoorSecretPolicy, DoorConsumerIAM}
+
+// State is a door's state, or the overall verdict.
+type State string
+
+const (
+	StateOpen        State = "open"
+	StateClosed      State = "closed"
+	StateUnknown     State = "unknown"     // a fact that could change the answer was not read
+	StateConditional State = "conditional" // opens only under request context unknowable offline
+)
+
+// Code is a stable finding code (SPEC §4). A code never changes meaning.
+type Code string
+
+const (
+	// Door key-policy.
+	KeyAWSManaged              Code = "KEY_AWS_MANAGED"
+	KeyNotEnabled              Code = "KEY_NOT_ENABLED"
+	KeyPolicyNoAllow           Code = "KEY_POLICY_NO_ALLOW"
+	KeyPolicyExplicitDeny      Code = "KEY_POLICY_EXPLICIT_DENY"
+	KeyPolicyConditionMismatch Code = "KEY_POLICY_CONDITION_MISMATCH"
+	KeyGrantAllows             Code = "KEY_GRANT_ALLOWS"
+	KeyPolicyUnreadable        Code = "KEY_POLICY_UNREADABLE"
+
+	// Door secret-policy.
+	SecretPolicyMissing           Code = "SECRET_POLICY_MISSING"
+	SecretPolicyNoAllow           Code = "SECRET_POLICY_NO_ALLOW"
+	SecretPolicyExplicitDeny      Code = "SECRET_POLICY_EXPLICIT_DENY"
+	SecretPolicyConditionMismatch Code = "SECRET_POLICY_CONDITION_MISMATCH"
+	SecretPolicyStalePrincipal    Code = "SECRET_POLICY_STALE_PRINCIPAL"
+	SecretPolicyUnreadable        Code = "SECRET_POLICY_UNREADABLE"
+
+	// Door consumer-iam.
+	IAMNoSecretAllow          Code = "IAM_NO_SECRET_ALLOW"
+	IAMNoKMSAllow             Code = "IAM_NO_KMS_ALLOW"
+	IAMKMSAliasResource       Code = "IAM_KMS_ALIAS_RESOURCE"
+	IAMSecretResourceMismatch Code = "IAM_SECRET_RESOURCE_MISMATCH"
+	IAMExplicitDeny           Code = "IAM_EXPLICIT_DENY"
+	IAMBoundaryDeny           Code = "IAM_BOUNDARY_DENY"
+	IAMSCPDeny                Code = "IAM_SCP_DENY"
+	IAMUnreadable             Code = "IAM_UNREADABLE"
+	SimulationDisagrees       Code = "SIMULATION_DISAGREES"
+	SimulationUnavailable     Code = "SIMULATION_UNAVAILABLE"
+
+	// Any door.
+	DoorConditional Code = "DOOR_CONDITIONAL"
+
+	// Top level.
+	SecretPendingDeletion Code = "SECRET_PENDING_DELETION"
+	SecretNotFound        Code = "SECRET_NOT_FOUND"
+	InputNotFullARN       Code = "INPUT_NOT_FULL_ARN"
+	KeyInOtherAccount     Code = "KEY_IN_OTHER_ACCOUNT"
+	AssumeRoleFailed      Code = "ASSUME_ROLE_FAILED"
+	LiveDisagrees         Code = "LIVE_DISAGREES"
+	ResidualGuardrails    Code = "RESIDUAL_GUARDRAILS"
+)
+
+// Diagnosis is the whole report (SPEC §3). It is a plain value: report renders it, nothing
+// else. Every slice is sorted or in a fixed order so that the JSON is deterministic.
+type Diagnosis struct {
+	SchemaVersion string          `json:"schema_version"`
+	Secret        SecretSummary   `json:"secret"`
+	Consumer      ConsumerSummary `json:"consumer"`
+	Verdict       State           `json:"verdict"`
+	Doors         []Door          `json:"doors"`
+	Findings      []Finding       `json:"findings"`
+	Live          *Live           `json:"live,omitempty"`
+	Calls         []Call          `json:"calls"`
+}
+
+// SecretSummary identifies the secret and its key in the report.
+type SecretSummary struct {
+	ARN     string      `json:"arn"`
+	Account string      `json:"account"`
+	Region  string      `json:"region"`
+	KMSKey  *KeySummary `json:"kms_key,omitempty"`
+}
+
+// KeySummary identifies the key that encrypts the secret.
+type KeySummary struct {
+	ARN     string `json:"arn"`
+	Manager string `json:"manager,omitempty"` // CUSTOMER or AWS; empty when unread
+	State   string `json:"state,omitempty"`   // DescribeKey KeyState; empty when unread
+}
+
+// ConsumerSummary identifies the principal that fails.
+type ConsumerSummary struct {
+	Principal string `json:"principal"` // as the user gave it (role or session ARN)
+	RoleARN   string `json:"role_arn"`  // the role, with its path when GetRole could be read
+	Account   string `json:"account"`
+}
+
+// Door is one door's verdict with the findings that explain it.
+type Door struct {
+	Door     DoorID    `json:"door"`
+	State    State     `json:"state"`
+	Findings []Finding `json:"findings"`
+}
+
+// Finding is one diagnosed fact: a stable code, a one-line summary, the evidence it rests on and,
+// where something must change, the fix.
+type Finding struct {
+	Code     Code       `json:"code"`
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"` // what to do next, in a sentence or two
+	Evidence []Evidence `json:"evidence,omitempty"`
+	Fix      *Fix       `json:"fix,omitempty"`
+}
+
+// Evidence names what a finding rests on: a policy statement, or an API response.
+type Evidence struct {
+	Source    string `json:"source"`              // e.g. "key policy of arn:aws:kms:…", "iam:SimulatePrincipalPolicy"
+	Policy    string `json:"policy,omitempty"`    // policy name or ARN
+	Sid       string `json:"sid,omitempty"`       // statement Sid, when it has one
+	Index     int    `json:"index,omitempty"`     // 1-based statement index
+	Effect    string `json:"effect,omitempty"`    // Allow or Deny
+	Condition string `json:"condition,omitempty"` // e.g. "StringEquals kms:ViaService"
+	Expected  string `json:"expected,omitempty"`  // what the statement wants
+	Actual    string `json:"actual,omitempty"`    // what the request carries
+	Note      string `json:"note,omitempty"`      // anything else, one line
+}
+
+// Fix says which account must change what, as a policy statement and as Terraform.
+type Fix struct {
+	Account   string   `json:"account"`             // the account where the change is made
+	Where     string   `json:"where"`               // e.g. "key policy of arn:aws:kms:…"
+	Statement string   `json:"statement,omitempty"` // policy statement JSON, indented
+	Terraform string   `json:"terraform,omitempty"` // Terraform snippet
+	Steps     []string `json:"steps,omitempty"`     // ordered steps, when a statement is not enough
+}
+
+// Live is the result of the optional live GetSecretValue (SPEC §3). The value is never kept.
+type Live struct {
+	Result    string `json:"result"` // allowed, denied, error, skipped
+	ErrorCode string `json:"error_code,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// Live results.
+const (
+	LiveAllowed = "allowed"
+	LiveDenied  = "denied"
+	LiveError   = "error"
+	LiveSkipped = "skipped"
+)
+
+// Call records one AWS API call made by the probe (for --debug and the report's calls list).
+type Call struct {
+	Account   string `json:"account"`
+	Service   string `json:"service"`   // signing name, e.g. "kms", "secretsmanager", "iam", "sts"
+	Operation string `json:"operation"` // e.g. "GetKeyPolicy"
+	MS        int64  `json:"ms"`
+	RequestID string `json:"request_id,omitempty"`
+	ErrorCode string `json:"error_code"`
+}
