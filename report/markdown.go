@@ -1,0 +1,178 @@
+package report
+
+import (
+	"io"
+	"strings"
+
+	"github.com/xsdoctor/xsdoctor"
+)
+
+// Markdown writes d ready to paste into a ticket (GitHub-flavoured markdown): a heading with the
+// verdict, what was checked, a table of the doors, every finding with its evidence, fixes in
+// fenced json and hcl blocks, the live read, and the AWS calls in a collapsed table.
+func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
+	d = normalize(d)
+	p := &printer{w: w}
+
+	p.linef("## xsdoctor: %s", verdictWord(d.Verdict))
+	p.linef("")
+	p.linef("Verdict **%s**: %s.", d.Verdict, prose(verdictSentence(d)))
+	p.linef("")
+	p.linef("| | |")
+	p.linef("|---|---|")
+	p.linef("| Secret | %s%s |", code(d.Secret.ARN), cell(accountRegion(d.Secret.Account, d.Secret.Region)))
+	if k := d.Secret.KMSKey; k != nil {
+		p.linef("| KMS key | %s%s |", code(k.ARN), cell(keyNote(k)))
+	}
+	p.linef("| Consumer | %s%s |", code(d.Consumer.Principal), cell(accountRegion(d.Consumer.Account, "")))
+	if d.Consumer.RoleARN != "" && d.Consumer.RoleARN != d.Consumer.Principal {
+		p.linef("| Consumer role | %s |", code(d.Consumer.RoleARN))
+	}
+	p.linef("")
+	p.linef("| Door | State | Finding |")
+	p.linef("|---|---|---|")
+	for _, door := range d.Doors {
+		finding := cell(openMeaning[door.Door])
+		if f := headline(door); f != nil {
+			finding = code(string(f.Code)) + " " + prose(cell(f.Summary))
+		} else if door.State != xsdoctor.StateOpen {
+			finding = ""
+		}
+		p.linef("| %s | %s | %s |", code(string(door.Door)), stateCell(door.State), finding)
+	}
+
+	var sections []section
+	for _, door := range d.Doors {
+		for _, f := range door.Findings {
+			sections = append(sections, section{label: string(door.Door), f: f})
+		}
+	}
+	for _, f := range d.Findings {
+		sections = append(sections, section{label: "overall", f: f})
+	}
+	if len(sections) > 0 {
+		p.linef("")
+		p.linef("### Findings")
+	}
+	for _, s := range sections {
+		p.markdownFinding(s)
+	}
+
+	if d.Live != nil {
+		p.linef("")
+		p.linef("### Live `GetSecretValue`")
+		p.linef("")
+		p.linef("%s", prose(liveSentence(*d.Live)))
+	}
+
+	p.linef("")
+	p.linef("<details><summary>%s</summary>", callsSentence(d.Calls))
+	p.linef("")
+	p.linef("| Account | Call | Error |")
+	p.linef("|---|---|---|")
+	for _, c := range d.Calls {
+		p.linef("| %s | %s | %s |", c.Account, code(c.Service+":"+c.Operation), code(c.ErrorCode))
+	}
+	p.linef("")
+	p.linef("</details>")
+	return p.err
+}
+
+func (p *printer) markdownFinding(s section) {
+	f := s.f
+	p.linef("")
+	p.linef("#### %s: %s", s.label, code(string(f.Code)))
+	p.linef("")
+	p.linef("%s", prose(f.Summary))
+	if f.Detail != "" {
+		p.linef("")
+		p.linef("%s", prose(f.Detail))
+	}
+	if len(f.Evidence) > 0 {
+		p.linef("")
+		p.linef("Evidence:")
+		p.linef("")
+		for _, e := range f.Evidence {
+			p.linef("- %s", prose(evidenceLine(e)))
+		}
+	}
+	if fix := f.Fix; fix != nil {
+		p.linef("")
+		p.linef("**Fix**%s:", prose(fixPlace(fix)))
+		if fix.Statement != "" {
+			p.linef("")
+			p.fence("json", fix.Statement)
+		}
+		if fix.Terraform != "" {
+			p.linef("")
+			p.fence("hcl", fix.Terraform)
+		}
+		if len(fix.Steps) > 0 {
+			p.linef("")
+			for i, step := range fix.Steps {
+				p.linef("%d. %s", i+1, prose(step))
+			}
+		}
+	}
+}
+
+// fence writes a fenced code block, with a fence longer than any backtick run inside it so that
+// the block cannot be closed early by its content.
+func (p *printer) fence(lang, body string) {
+	longest, run := 0, 0
+	for _, r := range body {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	f := strings.Repeat("`", max(3, longest+1))
+	p.linef("%s%s", f, lang)
+	p.linef("%s", strings.TrimRight(body, "\n"))
+	p.linef("%s", f)
+}
+
+func verdictWord(s xsdoctor.State) string {
+	switch s {
+	case xsdoctor.StateOpen:
+		return "all doors open"
+	case xsdoctor.StateClosed:
+		return "access is closed"
+	default:
+		return "inconclusive (" + string(s) + ")"
+	}
+}
+
+func stateCell(s xsdoctor.State) string {
+	if s == xsdoctor.StateOpen {
+		return string(s)
+	}
+	return "**" + string(s) + "**"
+}
+
+// code renders s as an inline code span for a table cell, or a dash when empty. GitHub tables
+// need a pipe escaped even inside a code span.
+func code(s string) string {
+	if s == "" {
+		return "—"
+	}
+	s = cell(s)
+	if strings.Contains(s, "`") {
+		return "`` " + s + " ``"
+	}
+	return "`" + s + "`"
+}
+
+// cell escapes what would break a table cell or start markup: pipes and newlines.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "\n", " ")
+	return s
+}
+
+// prose escapes what GitHub would read as an HTML tag ("<new key ARN>") in running text.
+func prose(s string) string {
+	return strings.NewReplacer("<", `\<`, ">", `\>`).Replace(s)
+}
