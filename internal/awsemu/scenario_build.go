@@ -1,0 +1,501 @@
+package awsemu
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/xsdoctor/xsdoctor/policy"
+)
+
+// builder applies SPEC §6's defaults to a decoded scenario, derives ids and ARNs, indexes every
+// resource by ARN, creates the AWS managed key where a secret needs it, and validates, collecting
+// every problem by JSON path.
+type builder struct {
+	s    *Scenario
+	errs []string
+}
+
+var (
+	accountRe   = regexp.MustCompile(`^[0-9]{12}$`)
+	orgIDRe     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	regionRe    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	roleNameRe  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	iamPathRe   = regexp.MustCompile(`^/([\x21-\x7e]*/)?$`)
+	roleIDRe    = regexp.MustCompile(`^AROA[A-Z0-9]{12,124}$`)
+	keyIDRe     = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
+	aliasRe     = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
+	secretRe    = regexp.MustCompile(`^[a-zA-Z0-9/_+=.@-]{1,512}$`)
+	suffixRe    = regexp.MustCompile(`^[A-Za-z0-9]{6}$`)
+	callRe      = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+$`)
+	principalRe = regexp.MustCompile(`^arn:aws:(iam|sts)::[0-9]{12}:`)
+)
+
+// keyStates are the KeyState values KMS reports (KMS API reference: KeyMetadata).
+var keyStates = map[string]bool{
+	"Creating": true, StateEnabled: true, StateDisabled: true, StatePendingDeletion: true,
+	"PendingImport": true, "PendingReplicaDeletion": true, "Unavailable": true, "Updating": true,
+}
+
+// grantOperations are the operations a grant may allow (KMS API reference: CreateGrant).
+var grantOperations = map[string]bool{
+	"Decrypt": true, "Encrypt": true, "GenerateDataKey": true, "GenerateDataKeyWithoutPlaintext": true,
+	"ReEncryptFrom": true, "ReEncryptTo": true, "Sign": true, "Verify": true, "GetPublicKey": true,
+	"CreateGrant": true, "RetireGrant": true, "DescribeKey": true, "GenerateDataKeyPair": true,
+	"GenerateDataKeyPairWithoutPlaintext": true, "GenerateMac": true, "VerifyMac": true,
+	"DeriveSharedSecret": true,
+}
+
+var simulationDecisions = map[string]bool{"allowed": true, "implicitDeny": true, "explicitDeny": true}
+
+func (b *builder) fail(path, format string, args ...any) {
+	b.errs = append(b.errs, pathPrefix(path)+fmt.Sprintf(format, args...))
+}
+
+func (b *builder) build() {
+	s := b.s
+	s.policies = map[string]*ManagedPolicy{}
+	s.roles = map[string]*Role{}
+	s.keys = map[string]*Key{}
+	s.aliases = map[string]*Alias{}
+	s.secrets = map[string]*Secret{}
+
+	if s.Name == "" {
+		b.fail("name", "required")
+	}
+	if s.Region == "" {
+		s.Region = DefaultRegion
+	} else if !regionRe.MatchString(s.Region) {
+		b.fail("region", "%q is not a region name such as us-east-1", s.Region)
+	}
+	if s.Operator == "" {
+		s.Operator = DefaultOperator
+	} else if !principalRe.MatchString(s.Operator) {
+		b.fail("operator", "%q is not an IAM principal ARN such as %s", s.Operator, DefaultOperator)
+	}
+	if len(s.Accounts) == 0 {
+		b.fail("accounts", "required: at least one account")
+	}
+
+	for _, name := range sortedKeys(s.AWSManagedPolicies) {
+		doc := s.AWSManagedPolicies[name]
+		path := "aws_managed_policies." + name
+		if !roleNameRe.MatchString(name) {
+			b.fail(path, "%q is not a valid policy name", name)
+		}
+		mp := &ManagedPolicy{Path: "/", Document: doc, Name: name, Account: "aws", AWSManaged: true,
+			ARN: "arn:aws:iam::aws:policy/" + name, DefaultVersion: "v1"}
+		mp.ID = PolicyID(mp.ARN)
+		b.parse(path, &mp.Document, 0)
+		s.policies[mp.ARN] = mp
+	}
+
+	s.AccountIDs = sortedKeys(s.Accounts)
+	for _, id := range s.AccountIDs {
+		b.account(id)
+	}
+	// References are resolved once every account is indexed: a role may use another account's
+	// policy ARN only if it exists, and a secret may name a key in a third account.
+	for _, id := range s.AccountIDs {
+		b.references(id)
+	}
+	b.faults()
+	b.check()
+	b.expect()
+}
+
+// parse parses a policy document with the size limit AWS enforces (0: none checked).
+func (b *builder) parse(path string, doc *PolicyDoc, limit int) {
+	if len(doc.Text) == 0 {
+		b.fail(path, "required: a policy document")
+		return
+	}
+	var (
+		parsed *policy.Document
+		err    error
+	)
+	if limit > 0 {
+		parsed, err = policy.ParseLimit(string(doc.Text), limit)
+	} else {
+		parsed, err = policy.Parse(string(doc.Text))
+	}
+	if err != nil {
+		b.fail(path, "%v", err)
+		return
+	}
+	doc.Parsed = parsed
+}
+
+func (b *builder) account(id string) {
+	s := b.s
+	a := s.Accounts[id]
+	base := "accounts." + id
+	if a == nil {
+		b.fail(base, "want an object, got null")
+		a = &Account{}
+		s.Accounts[id] = a
+	}
+	a.ID = id
+	if !accountRe.MatchString(id) {
+		b.fail(base, "an account id is 12 digits")
+	}
+	if a.OrgID != "" && !orgIDRe.MatchString(a.OrgID) {
+		b.fail(base+".org_id", "%q is not an organization id such as o-aaaa1111bb", a.OrgID)
+	}
+	if a.OrgManagement && a.OrgID == "" {
+		b.fail(base+".org_management", "an organization's management account needs an org_id")
+	}
+	for i := range a.SCPs {
+		b.parse(fmt.Sprintf("%s.scps[%d]", base, i), &a.SCPs[i], 0)
+	}
+	if len(a.SCPs) > 0 && a.OrgID == "" {
+		b.fail(base+".scps", "SCPs apply only to an account in an organization; set org_id")
+	}
+
+	for _, name := range sortedKeys(a.Policies) {
+		b.managedPolicy(a, name)
+	}
+	for _, name := range sortedKeys(a.Roles) {
+		b.role(a, name)
+	}
+	for _, name := range sortedKeys(a.Keys) {
+		b.key(a, name)
+	}
+	if a.Keys == nil {
+		a.Keys = map[string]*Key{}
+	}
+	for _, name := range sortedKeys(a.Secrets) {
+		b.secret(a, name)
+	}
+}
+
+func (b *builder) managedPolicy(a *Account, name string) {
+	path := "accounts." + a.ID + ".policies." + name
+	mp := a.Policies[name]
+	if mp == nil {
+		b.fail(path, "want an object, got null")
+		return
+	}
+	if !roleNameRe.MatchString(name) {
+		b.fail(path, "%q is not a valid policy name", name)
+	}
+	if mp.Path == "" {
+		mp.Path = "/"
+	} else if !iamPathRe.MatchString(mp.Path) {
+		b.fail(path+".path", "%q is not an IAM path: it must begin and end with /", mp.Path)
+	}
+	mp.Name, mp.Account, mp.DefaultVersion = name, a.ID, "v1"
+	mp.ARN = "arn:aws:iam::" + a.ID + ":policy" + mp.Path + name
+	mp.ID = PolicyID(mp.ARN)
+	b.parse(path+".document", &mp.Document, 0)
+	b.s.policies[mp.ARN] = mp
+}
+
+func (b *builder) role(a *Account, name string) {
+	path := "accounts." + a.ID + ".roles." + name
+	r := a.Roles[name]
+	if r == nil {
+		b.fail(path, "want an object, got null")
+		return
+	}
+	if !roleNameRe.MatchString(name) {
+		b.fail(path, "%q is not a valid role name (1-64 of letters, digits and +=,.@_-)", name)
+	}
+	if r.Path == "" {
+		r.Path = "/"
+	} else if !iamPathRe.MatchString(r.Path) {
+		b.fail(path+".path", "%q is not an IAM path: it must begin and end with /", r.Path)
+	}
+	if r.ID == "" {
+		r.ID = RoleID(a.ID, name)
+	} else if !roleIDRe.MatchString(r.ID) {
+		b.fail(path+".id", "%q is not a role id: AROA followed by upper-case letters and digits", r.ID)
+	}
+	if r.Assumable == nil {
+		yes := true
+		r.Assumable = &yes
+	}
+	r.Name, r.Account = name, a.ID
+	r.ARN = "arn:aws:iam::" + a.ID + ":role" + r.Path + name
+	for _, pn := range sortedKeys(r.InlinePolicies) {
+		doc := r.InlinePolicies[pn]
+		b.parse(path+".inline_policies."+pn, &doc, 0)
+		r.InlinePolicies[pn] = doc
+	}
+	for k, v := range r.Tags {
+		if len(k) == 0 || len(k) > 128 || len(v) > 256 {
+			b.fail(path+".tags."+k, "a tag key is 1-128 characters and a value at most 256")
+		}
+	}
+	for i, c := range r.DeniedCalls {
+		if !callRe.MatchString(c) {
+			b.fail(fmt.Sprintf("%s.denied_calls[%d]", path, i), "%q is not service:Operation (e.g. kms:GetKeyPolicy)", c)
+		}
+	}
+	for _, action := range sortedKeys(r.Simulation) {
+		if !simulationDecisions[r.Simulation[action]] {
+			b.fail(path+".simulation."+action, "%q is not allowed, implicitDeny or explicitDeny", r.Simulation[action])
+		}
+	}
+	b.s.roles[r.ARN] = r
+	b.s.roles[a.ID+"/"+name] = r
+}
+
+func (b *builder) key(a *Account, name string) {
+	path := "accounts." + a.ID + ".keys." + name
+	k := a.Keys[name]
+	if k == nil {
+		b.fail(path, "want an object, got null")
+		return
+	}
+	if k.Region == "" {
+		k.Region = b.s.Region
+	} else if !regionRe.MatchString(k.Region) {
+		b.fail(path+".region", "%q is not a region name", k.Region)
+	}
+	// A key is normally listed under its id; any other name is the scenario's own label and the
+	// id is derived from it.
+	k.ID = name
+	if !keyIDRe.MatchString(name) {
+		k.ID = KeyID(a.ID, k.Region, name)
+	}
+	k.Account = a.ID
+	k.ARN = keyARN(k.Region, a.ID, k.ID)
+	switch k.Manager {
+	case "":
+		k.Manager = ManagerCustomer
+	case ManagerCustomer, ManagerAWS:
+	default:
+		b.fail(path+".manager", "%q is not CUSTOMER or AWS", k.Manager)
+	}
+	if k.State == "" {
+		k.State = StateEnabled
+	} else if !keyStates[k.State] {
+		b.fail(path+".state", "%q is not a KMS key state (Enabled, Disabled, PendingDeletion, …)", k.State)
+	}
+	if k.DeletionDate != "" {
+		if _, err := time.Parse(time.RFC3339, k.DeletionDate); err != nil {
+			b.fail(path+".deletion_date", "want an RFC 3339 time such as 2026-11-01T00:00:00Z")
+		}
+	}
+	if k.Policy == nil {
+		if k.Manager == ManagerAWS {
+			b.fail(path+".policy", "an AWS managed key's policy is written by the service; give it here")
+		}
+		k.Policy = &PolicyDoc{Text: []byte(DefaultKeyPolicy(a.ID))}
+	}
+	b.parse(path+".policy", k.Policy, policy.MaxKeyPolicyBytes)
+	for i, al := range k.Aliases {
+		b.alias(fmt.Sprintf("%s.aliases[%d]", path, i), k, al)
+	}
+	for i, g := range k.Grants {
+		gpath := fmt.Sprintf("%s.grants[%d]", path, i)
+		if g == nil {
+			b.fail(gpath, "want an object, got null")
+			continue
+		}
+		if g.GranteePrincipal == "" {
+			b.fail(gpath+".grantee_principal", "required")
+		}
+		if len(g.Operations) == 0 {
+			b.fail(gpath+".operations", "required: at least one operation, e.g. Decrypt")
+		}
+		for j, op := range g.Operations {
+			if !grantOperations[op] {
+				b.fail(fmt.Sprintf("%s.operations[%d]", gpath, j), "%q is not a grant operation (Decrypt, Encrypt, …)", op)
+			}
+		}
+		if c := g.Constraints; c != nil && c.EncryptionContextSubset != nil && c.EncryptionContextEquals != nil {
+			b.fail(gpath+".constraints", "give encryption_context_subset or encryption_context_equals, not both")
+		}
+		g.ID = GrantID(k.ARN, i, g.Name, g.GranteePrincipal)
+		g.KeyID, g.KeyARN = k.ID, k.ARN
+		g.IssuingAccount = "arn:aws:iam::" + a.ID + ":root"
+	}
+	if prev, dup := b.s.keys[k.ARN]; dup && prev != k {
+		b.fail(path, "key id %s is defined twice in %s", k.ID, k.Region)
+	}
+	b.s.keys[k.ARN] = k
+}
+
+func (b *builder) alias(path string, k *Key, name string) {
+	if !aliasRe.MatchString(name) {
+		b.fail(path, "%q is not an alias name such as alias/my-key", name)
+		return
+	}
+	if strings.HasPrefix(name, "alias/aws/") && k.Manager != ManagerAWS {
+		b.fail(path, "alias/aws/ is reserved for AWS managed keys")
+	}
+	al := &Alias{Name: name, Account: k.Account, Region: k.Region, Key: k,
+		ARN: "arn:aws:kms:" + k.Region + ":" + k.Account + ":" + name}
+	if prev, dup := b.s.aliases[al.ARN]; dup && prev.Key != k {
+		b.fail(path, "%s already points to key %s", name, prev.Key.ID)
+		return
+	}
+	b.s.aliases[al.ARN] = al
+}
+
+func (b *builder) secret(a *Account, name string) {
+	path := "accounts." + a.ID + ".secrets." + name
+	sec := a.Secrets[name]
+	if sec == nil {
+		b.fail(path, "want an object, got null")
+		return
+	}
+	if !secretRe.MatchString(name) {
+		b.fail(path, "%q is not a secret name (1-512 of letters, digits and /_+=.@-)", name)
+	}
+	if sec.Region == "" {
+		sec.Region = b.s.Region
+	} else if !regionRe.MatchString(sec.Region) {
+		b.fail(path+".region", "%q is not a region name", sec.Region)
+	}
+	if sec.Suffix == "" {
+		sec.Suffix = SecretSuffix(a.ID, sec.Region, name)
+	} else if !suffixRe.MatchString(sec.Suffix) {
+		b.fail(path+".suffix", "%q is not six letters or digits", sec.Suffix)
+	}
+	if sec.DeletedDate != "" {
+		if _, err := time.Parse(time.RFC3339, sec.DeletedDate); err != nil {
+			b.fail(path+".deleted_date", "want an RFC 3339 time such as 2026-11-01T00:00:00Z")
+		}
+	}
+	sec.Name, sec.Account = name, a.ID
+	sec.ARN = "arn:aws:secretsmanager:" + sec.Region + ":" + a.ID + ":secret:" + name + "-" + sec.Suffix
+	sec.VersionID = VersionID(sec.ARN)
+	if sec.ResourcePolicy != nil {
+		b.parse(path+".resource_policy", sec.ResourcePolicy, policy.MaxSecretPolicyBytes)
+	}
+	b.s.secrets[sec.ARN] = sec
+}
+
+// references resolves what an account's roles and secrets point at; a reference to something no
+// account defines is an error (SPEC §6: "dangling reference").
+func (b *builder) references(id string) {
+	a := b.s.Accounts[id]
+	for _, name := range sortedKeys(a.Roles) {
+		r := a.Roles[name]
+		if r == nil {
+			continue
+		}
+		path := "accounts." + id + ".roles." + name
+		for i, arn := range r.ManagedPolicies {
+			if b.s.policies[arn] == nil {
+				b.fail(fmt.Sprintf("%s.managed_policies[%d]", path, i), "no policy %s is defined (add it under accounts.<id>.policies or aws_managed_policies)", arn)
+			}
+		}
+		if r.PermissionsBoundary != "" && b.s.policies[r.PermissionsBoundary] == nil {
+			b.fail(path+".permissions_boundary", "no policy %s is defined (add it under accounts.<id>.policies or aws_managed_policies)", r.PermissionsBoundary)
+		}
+	}
+	for _, name := range sortedKeys(a.Secrets) {
+		sec := a.Secrets[name]
+		if sec == nil {
+			continue
+		}
+		path := "accounts." + id + ".secrets." + name + ".kms_key_id"
+		ref := sec.KMSKeyID
+		if ref == "" {
+			ref = AWSManagedSecretsAlias
+		}
+		// The AWS managed key exists once a secret uses it, whether by omission or by naming its
+		// alias (Secrets Manager User Guide: "Secret encryption and decryption").
+		if acct, region, aliasName, ok := aliasRef(ref, id, sec.Region); ok && aliasName == AWSManagedSecretsAlias && b.s.Accounts[acct] != nil {
+			b.awsManagedKey(acct, region)
+		}
+		k, err := b.s.resolveKey(ref, id, sec.Region)
+		if err != nil {
+			b.fail(path, "%s: no key the scenario defines (add it under accounts.<id>.keys)", err.Message)
+			continue
+		}
+		sec.Key = k
+	}
+}
+
+// awsManagedKey returns the AWS managed key aws/secretsmanager of account+region, creating it
+// with the policy Secrets Manager writes if the scenario does not define it itself.
+func (b *builder) awsManagedKey(account, region string) *Key {
+	if al := b.s.aliases[aliasARN(region, account, AWSManagedSecretsAlias)]; al != nil {
+		return al.Key
+	}
+	a := b.s.Accounts[account]
+	id := KeyID(account, region, AWSManagedSecretsAlias)
+	k := &Key{Region: region, Manager: ManagerAWS, State: StateEnabled,
+		Description: AWSManagedSecretsKeyDescription, Aliases: []string{AWSManagedSecretsAlias},
+		Policy: &PolicyDoc{Text: []byte(AWSManagedSecretsKeyPolicy(account, region))},
+		ID:     id, Account: account, ARN: keyARN(region, account, id)}
+	b.parse("accounts."+account+".keys."+id+".policy", k.Policy, policy.MaxKeyPolicyBytes)
+	a.Keys[id] = k
+	b.s.keys[k.ARN] = k
+	b.s.aliases[aliasARN(region, account, AWSManagedSecretsAlias)] = &Alias{Name: AWSManagedSecretsAlias,
+		ARN: aliasARN(region, account, AWSManagedSecretsAlias), Account: account, Region: region, Key: k}
+	return k
+}
+
+func (b *builder) faults() {
+	for i, f := range b.s.Faults {
+		path := fmt.Sprintf("faults[%d]", i)
+		if f.Call != "*" && !callRe.MatchString(f.Call) {
+			b.fail(path+".call", "%q is not service:Operation or *", f.Call)
+		}
+		if f.Error == "" && f.LatencyMS == 0 {
+			b.fail(path, "a fault needs error or latency_ms")
+		}
+		if f.Times < 0 {
+			b.fail(path+".times", "must not be negative")
+		}
+		if f.LatencyMS < 0 {
+			b.fail(path+".latency_ms", "must not be negative")
+		}
+	}
+}
+
+func (b *builder) check() {
+	c := b.s.Check
+	if c.Secret == "" {
+		b.fail("check.secret", "required: the secret to check (ARN or name)")
+	}
+	if c.Consumer == "" {
+		b.fail("check.consumer", "required: the consumer principal ARN")
+	} else if !principalRe.MatchString(c.Consumer) {
+		b.fail("check.consumer", "%q is not an IAM role or assumed-role ARN", c.Consumer)
+	}
+	for _, f := range []struct{ field, arn string }{{"owner_role", c.OwnerRole}, {"consumer_role", c.ConsumerRole}, {"key_role", c.KeyRole}} {
+		if f.arn != "" && !principalRe.MatchString(f.arn) {
+			b.fail("check."+f.field, "%q is not an IAM role ARN", f.arn)
+		}
+	}
+}
+
+func (b *builder) expect() {
+	e := b.s.Expect
+	if e == nil {
+		return
+	}
+	for _, door := range sortedKeys(e.Doors) {
+		switch door {
+		case "key-policy", "secret-policy", "consumer-iam":
+		default:
+			b.fail("expect.doors."+door, "not a door (key-policy, secret-policy, consumer-iam)")
+		}
+		switch e.Doors[door] {
+		case "open", "closed", "unknown", "conditional":
+		default:
+			b.fail("expect.doors."+door, "%q is not open, closed, unknown or conditional", e.Doors[door])
+		}
+	}
+	switch e.Live {
+	case "", "allowed", "denied", "error", "skipped":
+	default:
+		b.fail("expect.live", "%q is not allowed, denied, error or skipped", e.Live)
+	}
+}
+
+func keyARN(region, account, id string) string {
+	return "arn:aws:kms:" + region + ":" + account + ":key/" + id
+}
+
+func aliasARN(region, account, name string) string {
+	return "arn:aws:kms:" + region + ":" + account + ":" + name
+}
