@@ -1,0 +1,264 @@
+package door
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/policy"
+	"github.com/xsdoctor/xsdoctor/request"
+)
+
+// check holds one Check run: the facts, the two requests Secrets Manager really makes, and the
+// parsed policies with the names evidence refers to them by.
+type check struct {
+	f         xsdoctor.Facts
+	secretARN string
+	region    string
+	owner     string // the secret's account
+	consumer  string // the consumer principal's account
+	keyARN    string
+	keyAcct   string
+	roleARN   string // with path
+	ids       consumerIDs
+
+	getSecret policy.Request // the consumer's secretsmanager:GetSecretValue
+	decrypt   policy.Request // the kms:Decrypt Secrets Manager makes for it
+
+	// sources maps a policy name (policy.Named.Name, or a grant id) to a human description used
+	// as Evidence.Source.
+	sources map[string]string
+}
+
+// Names of the policies the engine sees, as they appear in evidence.
+const (
+	keyPolicyName    = "default" // GetKeyPolicy's only policy name (KMS API reference)
+	secretPolicyName = "resource policy"
+	assumedIdentity  = "(assumed) consumer identity allows"
+	assumedResource  = "(assumed) resource side allows"
+)
+
+// Stand-in policies that let one side be judged on its own: the key and secret doors assume the
+// consumer's identity side allows, the consumer-iam door assumes the resource side allows. The
+// cross-account rule then reduces the final decision to the side under test (IAM User Guide,
+// "Cross-account policy evaluation logic").
+var (
+	allowAllIdentity = mustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	allowAllResource = mustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`)
+)
+
+func mustParse(text string) *policy.Document {
+	d, err := policy.Parse(text)
+	if err != nil {
+		panic(fmt.Sprintf("door: built-in policy does not parse: %v", err))
+	}
+	return d
+}
+
+func newCheck(f xsdoctor.Facts) *check {
+	c := &check{f: f, sources: map[string]string{}}
+	c.secretARN = first(f.Secret.ARN, f.Input.SecretARN, f.Input.SecretArg)
+	sa := parseARN(c.secretARN)
+	c.region = first(f.Input.Region, f.Secret.Region, sa.region)
+	c.owner = first(f.Owner.ID, f.Secret.Account, sa.account)
+	c.keyARN = f.Key.ARN
+	ka := parseARN(c.keyARN)
+	c.keyAcct = first(f.Key.Account, ka.account, c.owner)
+	c.roleARN = first(f.Role.ARN, roleFromSession(f.Input.ConsumerArg))
+	c.consumer = first(f.Consumer.ID, parseARN(first(f.Input.ConsumerArg, c.roleARN)).account)
+	session := ""
+	if strings.Contains(f.Input.ConsumerArg, ":assumed-role/") {
+		session = f.Input.ConsumerArg
+	}
+	c.ids = consumerIDs{Account: c.consumer, RoleARN: c.roleARN, SessionARN: session, RoleID: f.Role.ID}
+
+	var now time.Time
+	if f.Now != "" {
+		now, _ = time.Parse(time.RFC3339, f.Now)
+	}
+	keyOrg, keyOrgUnknown := f.Owner.OrgID, f.Owner.OrgErr != nil
+	if f.KeyOwner != nil {
+		keyOrg, keyOrgUnknown = f.KeyOwner.OrgID, f.KeyOwner.OrgErr != nil
+	}
+	p := request.Params{
+		SecretARN:           c.secretARN,
+		VersionID:           f.Secret.VersionID,
+		Region:              c.region,
+		KeyARN:              c.keyARN,
+		KeyAccount:          c.keyAcct,
+		PrincipalARN:        first(f.Input.ConsumerArg, c.roleARN),
+		RoleARN:             c.roleARN,
+		RoleID:              f.Role.ID,
+		PrincipalAccount:    c.consumer,
+		PrincipalTags:       f.Role.Tags,
+		PrincipalOrgID:      f.Consumer.OrgID,
+		PrincipalOrgUnknown: f.Consumer.OrgErr != nil,
+		ResourceAccount:     c.owner,
+		ResourceOrgID:       f.Owner.OrgID,
+		ResourceOrgUnknown:  f.Owner.OrgErr != nil,
+		KeyOrgID:            keyOrg,
+		KeyOrgUnknown:       keyOrgUnknown,
+		Now:                 now,
+	}
+	c.getSecret = request.GetSecretValue(p)
+	// The secret's tags are the resource tags of the GetSecretValue request (Secrets Manager
+	// service authorization reference: aws:ResourceTag/${TagKey}, secretsmanager:ResourceTag/tag-key).
+	for _, k := range sortedKeys(f.Secret.Tags) {
+		c.getSecret.Context["aws:ResourceTag/"+k] = []string{f.Secret.Tags[k]}
+		c.getSecret.Context["secretsmanager:ResourceTag/"+k] = []string{f.Secret.Tags[k]}
+	}
+	c.decrypt = request.Decrypt(p)
+	return c
+}
+
+// sameAccount is true when the consumer is in the account of resource acct: then a resource
+// policy (or a key policy naming the principal) can allow on its own, and the identity side need
+// not (IAM User Guide, "Policy evaluation logic"; KMS Developer Guide, "Key policies").
+func (c *check) sameAccount(acct string) bool { return c.consumer != "" && c.consumer == acct }
+
+// keyPolicy parses the key policy; ok false with a reason when it is unread or unparsable.
+func (c *check) keyPolicy() (*policy.Named, string) {
+	k := c.f.Key
+	if k.PolicyErr != nil {
+		return nil, readErrText(k.PolicyErr)
+	}
+	if k.Policy == "" {
+		return nil, "the key policy was not read"
+	}
+	doc, err := policy.ParseLimit(k.Policy, policy.MaxKeyPolicyBytes)
+	if err != nil {
+		return nil, fmt.Sprintf("the key policy does not parse: %v", err)
+	}
+	c.sources[keyPolicyName] = "key policy of " + c.keyARN
+	return &policy.Named{Name: keyPolicyName, Doc: doc}, ""
+}
+
+// secretPolicy parses the secret's resource policy. A nil policy with an empty reason means the
+// secret has none.
+func (c *check) secretPolicy() (*policy.Named, string) {
+	s := c.f.Secret
+	if s.PolicyErr != nil {
+		return nil, readErrText(s.PolicyErr)
+	}
+	if strings.TrimSpace(s.Policy) == "" || strings.TrimSpace(s.Policy) == "null" {
+		return nil, ""
+	}
+	doc, err := policy.ParseLimit(s.Policy, policy.MaxSecretPolicyBytes)
+	if err != nil {
+		return nil, fmt.Sprintf("the resource policy does not parse: %v", err)
+	}
+	c.sources[secretPolicyName] = "resource policy of " + c.secretARN
+	return &policy.Named{Name: secretPolicyName, Doc: doc}, ""
+}
+
+// grants converts the key's grants for the engine.
+func (c *check) grants() []policy.Grant {
+	out := make([]policy.Grant, 0, len(c.f.Key.Grants))
+	for _, g := range c.f.Key.Grants {
+		out = append(out, policy.Grant{
+			ID: g.ID, Name: g.Name, GranteePrincipal: g.GranteePrincipal, Operations: g.Operations,
+			EncryptionContextSubset: g.EncryptionContextSubset, EncryptionContextEquals: g.EncryptionContextEquals,
+		})
+		c.sources[g.ID] = "grant " + g.ID + " on " + c.keyARN
+	}
+	return out
+}
+
+// identity parses the role's identity policies and boundary. Policies that do not parse are
+// returned as problems: the identity side is then incomplete.
+func (c *check) identity() (ids []policy.Named, boundary *policy.Named, problems []string) {
+	for _, p := range c.f.Role.Policies {
+		name := policyName(p)
+		doc, err := policy.Parse(p.Document)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s does not parse: %v", name, err))
+			continue
+		}
+		ids = append(ids, policy.Named{Name: name, Doc: doc})
+		c.sources[name] = fmt.Sprintf("%s policy %s of %s", p.Kind, name, c.roleARN)
+	}
+	if b := c.f.Role.Boundary; b != nil {
+		name := policyName(*b)
+		doc, err := policy.Parse(b.Document)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("permissions boundary %s does not parse: %v", name, err))
+		} else {
+			boundary = &policy.Named{Name: name, Doc: doc}
+			c.sources[name] = fmt.Sprintf("permissions boundary %s of %s", name, c.roleARN)
+		}
+	}
+	return ids, boundary, problems
+}
+
+func policyName(p xsdoctor.Policy) string {
+	if p.ARN != "" {
+		return p.ARN
+	}
+	return p.Name
+}
+
+// policyText returns the raw text of the policy evidence calls name.
+func (c *check) policyText(name string) string {
+	switch name {
+	case keyPolicyName:
+		return c.f.Key.Policy
+	case secretPolicyName:
+		return c.f.Secret.Policy
+	}
+	for _, p := range c.f.Role.Policies {
+		if policyName(p) == name {
+			return p.Document
+		}
+	}
+	if b := c.f.Role.Boundary; b != nil && policyName(*b) == name {
+		return b.Document
+	}
+	return ""
+}
+
+func readErrText(e *xsdoctor.ReadError) string {
+	s := e.Call
+	if e.Account != "" {
+		s += " in " + e.Account
+	}
+	if e.Code != "" {
+		s += " failed with " + e.Code
+	} else {
+		s += " failed"
+	}
+	if e.Action != "" {
+		s += " (the inspector needs " + e.Action + ")"
+	}
+	return s
+}
+
+type arnParts struct{ service, region, account, resource string }
+
+func parseARN(arn string) arnParts {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) < 6 || f[0] != "arn" {
+		return arnParts{}
+	}
+	return arnParts{service: f[2], region: f[3], account: f[4], resource: f[5]}
+}
+
+// roleFromSession derives the role ARN from an assumed-role session ARN. The path is lost in a
+// session ARN (IAM User Guide, "IAM identifiers"); GetRole supplies it when it could be read.
+func roleFromSession(arn string) string {
+	a := parseARN(arn)
+	if a.service != "sts" || !strings.HasPrefix(a.resource, "assumed-role/") {
+		return arn
+	}
+	parts := strings.Split(strings.TrimPrefix(a.resource, "assumed-role/"), "/")
+	return "arn:aws:iam::" + a.account + ":role/" + parts[0]
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

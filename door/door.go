@@ -1,0 +1,228 @@
+// Package door judges the three doors a cross-account GetSecretValue must pass — the KMS key
+// policy, the secret's resource policy and the consumer's IAM — from the facts the probe read.
+// Check is a pure function: no I/O, no clock (Facts.Now is the time), deterministic output.
+//
+// Each door is decided in the order SPEC §3 fixes: closed when the facts prove it, unknown when
+// a fact that could change the answer was not read, conditional when the answer depends only on
+// request context nobody can know offline, else open. Each door is judged on its own side only:
+// the key and secret doors assume the consumer's IAM allows, the consumer-iam door assumes the
+// owner's policies allow, so a report names every closed door at once, not just the first.
+//
+// Same-account consumers: within one account an allow in either the identity policy or the
+// resource policy suffices, so the secret-policy door is then only about denies (an absent
+// policy is fine), and the consumer-iam door counts an allow that the secret policy, or a key
+// policy naming the principal directly, gives on its own.
+package door
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xsdoctor/xsdoctor"
+)
+
+// Check decides the three doors and the verdict from the facts.
+func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
+	c := newCheck(f)
+	d := xsdoctor.Diagnosis{
+		SchemaVersion: xsdoctor.SchemaVersion,
+		Secret:        xsdoctor.SecretSummary{ARN: c.secretARN, Account: c.owner, Region: c.region},
+		Consumer:      xsdoctor.ConsumerSummary{Principal: c.principal(), RoleARN: c.roleARN, Account: c.consumer},
+		Live:          f.Live,
+		Calls:         sortedCalls(f.Calls),
+		Findings:      []xsdoctor.Finding{},
+	}
+	if c.keyARN != "" || f.Key.Manager != "" {
+		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: f.Key.Manager, State: f.Key.State}
+	}
+	d.Doors = []xsdoctor.Door{c.keyDoor(), c.secretDoor(), c.consumerDoor()}
+	for i := range d.Doors {
+		if d.Doors[i].Findings == nil {
+			d.Doors[i].Findings = []xsdoctor.Finding{}
+		}
+	}
+
+	blocked := false
+	if f.Secret.NotFound {
+		blocked = true
+		d.Findings = append(d.Findings, xsdoctor.Finding{
+			Code:     xsdoctor.SecretNotFound,
+			Summary:  fmt.Sprintf("%s does not exist in account %s (DescribeSecret: ResourceNotFoundException)", c.secretARN, c.owner),
+			Detail:   "Check the ARN, its region and its 6-character suffix: the suffix changes when a deleted secret's name is reused.",
+			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: "ResourceNotFoundException"}},
+		})
+	}
+	if f.Secret.DeletedDate != "" {
+		blocked = true
+		d.Findings = append(d.Findings, xsdoctor.Finding{
+			Code:     xsdoctor.SecretPendingDeletion,
+			Summary:  fmt.Sprintf("%s is scheduled for deletion (DeletedDate %s); GetSecretValue fails with InvalidRequestException whatever the doors say", c.secretARN, f.Secret.DeletedDate),
+			Detail:   "A secret marked for deletion cannot be read until it is restored.",
+			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: "DeletedDate = " + f.Secret.DeletedDate}},
+			Fix: &xsdoctor.Fix{
+				Account: c.owner,
+				Where:   "secret " + c.secretARN,
+				Steps: []string{
+					"In account " + c.owner + ", restore the secret before its recovery window ends: aws secretsmanager restore-secret --secret-id " + c.secretARN + ".",
+					"If Terraform deleted it (the aws_secretsmanager_secret resource was removed), restore the resource or terraform import it before the next apply, or the deletion is scheduled again.",
+				},
+			},
+		})
+	}
+	if f.Input.Resolved {
+		d.Findings = append(d.Findings, xsdoctor.Finding{
+			Code:    xsdoctor.InputNotFullARN,
+			Summary: fmt.Sprintf("%q is not a full secret ARN; it was resolved in account %s to %s", f.Input.SecretArg, c.owner, c.secretARN),
+			Detail:  "A cross-account caller must pass the full ARN: a name or partial ARN is looked up in the caller's own account and fails with ResourceNotFoundException.",
+			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret", Expected: c.secretARN, Actual: f.Input.SecretArg,
+				Note: "resolved with the owner account's credentials"}},
+		})
+	}
+	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner {
+		d.Findings = append(d.Findings, xsdoctor.Finding{
+			Code:    xsdoctor.KeyInOtherAccount,
+			Summary: fmt.Sprintf("The key %s is in account %s, neither the secret's account %s nor the consumer's", c.keyARN, c.keyAcct, c.owner),
+			Detail:  "The key-policy door is judged in the key's account: GetKeyPolicy only works from there, so pass --key-role for an inspector role in " + c.keyAcct + ".",
+			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: describeKeyID(f.Secret.KMSKeyID)}},
+		})
+	}
+	for _, af := range sortedAssumeFailures(f.AssumeFailures) {
+		d.Findings = append(d.Findings, assumeFinding(af))
+	}
+
+	d.Verdict = verdict(d.Doors, blocked)
+
+	if l := f.Live; l != nil {
+		if (l.Result == xsdoctor.LiveAllowed && d.Verdict == xsdoctor.StateClosed) ||
+			(l.Result == xsdoctor.LiveDenied && d.Verdict == xsdoctor.StateOpen) {
+			d.Findings = append(d.Findings, c.liveDisagrees(l, d.Verdict))
+		}
+	}
+	if g := c.residual(d.Verdict); g != nil {
+		d.Findings = append(d.Findings, *g)
+	}
+	return d
+}
+
+// verdict applies SPEC §3: closed when a door is closed or a precondition blocks the read; else
+// unknown when a door is unknown or conditional; else open.
+func verdict(doors []xsdoctor.Door, blocked bool) xsdoctor.State {
+	v := xsdoctor.StateOpen
+	if blocked {
+		return xsdoctor.StateClosed
+	}
+	for _, d := range doors {
+		switch d.State {
+		case xsdoctor.StateClosed:
+			return xsdoctor.StateClosed
+		case xsdoctor.StateUnknown, xsdoctor.StateConditional:
+			v = xsdoctor.StateUnknown
+		}
+	}
+	return v
+}
+
+// ExitCode maps a diagnosis to SPEC §5: 0 open, 1 closed, 3 inconclusive. The CLI adds 2 (usage)
+// and 4 (could not probe).
+func ExitCode(d xsdoctor.Diagnosis) int {
+	switch d.Verdict {
+	case xsdoctor.StateOpen:
+		return 0
+	case xsdoctor.StateClosed:
+		return 1
+	default:
+		return 3
+	}
+}
+
+func assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
+	doors := map[string]string{
+		"owner":    "the secret-policy door (and the key-policy door when the key is in the owner account) is unknown",
+		"consumer": "the consumer-iam door is unknown",
+		"key":      "the key-policy door is unknown",
+	}[af.Purpose]
+	if doors == "" {
+		doors = "the " + af.Purpose + " step was skipped"
+	}
+	return xsdoctor.Finding{
+		Code:     xsdoctor.AssumeRoleFailed,
+		Summary:  fmt.Sprintf("Could not assume %s in account %s for the %s side (%s): %s", af.Role, af.Account, af.Purpose, first(af.Code, "error"), doors),
+		Detail:   "Check the role's trust policy names the caller (and --external-id when it requires one), and that the caller may sts:AssumeRole it.",
+		Evidence: []xsdoctor.Evidence{{Source: "sts:AssumeRole " + af.Role, Note: strings.TrimSpace(af.Code + " " + af.Message)}},
+	}
+}
+
+func (c *check) liveDisagrees(l *xsdoctor.Live, v xsdoctor.State) xsdoctor.Finding {
+	f := xsdoctor.Finding{
+		Code:     xsdoctor.LiveDisagrees,
+		Summary:  fmt.Sprintf("The live GetSecretValue as %s was %s, but the verdict is %s", c.principal(), l.Result, v),
+		Evidence: []xsdoctor.Evidence{{Source: "live secretsmanager:GetSecretValue", Note: strings.TrimSpace(l.Result + " " + l.ErrorCode + " " + l.Reason)}},
+	}
+	if l.Result == xsdoctor.LiveDenied {
+		f.Detail = "Something no read-only API shows denied the read: an RCP, a session policy, a VPC endpoint policy, or an AWSCURRENT version still encrypted under an older key (write a new version after changing the key). The doors are left as the policies show them."
+	} else {
+		f.Detail = "The read succeeded although a door looks closed: a fact the probe read may be stale (eventual consistency), or a grant or policy was changed during the run. The doors are left as the policies show them."
+	}
+	return f
+}
+
+// residual names what no read-only API shows (aws-semantics §1.4, §1.6, §1.7): RCPs on the
+// owner's or key's organization, session policies, VPC endpoint policies. Reported when every
+// door is open, or when the accounts are in different organizations.
+func (c *check) residual(v xsdoctor.State) *xsdoctor.Finding {
+	f := c.f
+	differentOrgs := f.Owner.OrgID != "" && f.Consumer.OrgID != "" && f.Owner.OrgID != f.Consumer.OrgID ||
+		f.Owner.OrgID != "" && f.Consumer.NoOrg
+	if v != xsdoctor.StateOpen && !differentOrgs {
+		return nil
+	}
+	var ev []xsdoctor.Evidence
+	if f.Owner.OrgID != "" && !f.Owner.Management && !c.awsManaged() {
+		ev = append(ev, xsdoctor.Evidence{Source: "organizations:DescribeOrganization " + c.owner,
+			Note: "the owner account is a member of " + f.Owner.OrgID + ": a resource control policy can deny Secrets Manager and KMS access to outside principals, and cannot be read or simulated from here"})
+	}
+	if differentOrgs {
+		ev = append(ev, xsdoctor.Evidence{Source: "organizations:DescribeOrganization",
+			Note: fmt.Sprintf("owner organization %s, consumer organization %s: data-perimeter SCPs and RCPs on aws:PrincipalOrgID / aws:ResourceOrgID would block this read", f.Owner.OrgID, first(f.Consumer.OrgID, "(none)"))})
+	}
+	ev = append(ev,
+		xsdoctor.Evidence{Source: "session policies", Note: "a session policy passed when the workload assumes " + c.roleARN + " can narrow its permissions and is invisible to IAM APIs"},
+		xsdoctor.Evidence{Source: "VPC endpoint policies", Note: "a Secrets Manager VPC endpoint policy in account " + c.consumer + " can deny the consumer's call"},
+	)
+	return &xsdoctor.Finding{
+		Code:     xsdoctor.ResidualGuardrails,
+		Summary:  "Guardrails no read-only API shows can still deny this read: resource control policies, session policies and VPC endpoint policies",
+		Detail:   "If the read still fails with every door open, the error text names the policy type (\"... in a resource control policy\").",
+		Evidence: ev,
+	}
+}
+
+func sortedCalls(calls []xsdoctor.Call) []xsdoctor.Call {
+	out := append([]xsdoctor.Call{}, calls...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Account != b.Account {
+			return a.Account < b.Account
+		}
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		if a.Operation != b.Operation {
+			return a.Operation < b.Operation
+		}
+		return a.ErrorCode < b.ErrorCode
+	})
+	return out
+}
+
+func sortedAssumeFailures(in []xsdoctor.AssumeFailure) []xsdoctor.AssumeFailure {
+	out := append([]xsdoctor.AssumeFailure{}, in...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Purpose != out[j].Purpose {
+			return out[i].Purpose < out[j].Purpose
+		}
+		return out[i].Role < out[j].Role
+	})
+	return out
+}
