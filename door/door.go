@@ -81,9 +81,9 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	}
 	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner {
 		d.Findings = append(d.Findings, xsdoctor.Finding{
-			Code:    xsdoctor.KeyInOtherAccount,
-			Summary: fmt.Sprintf("The key %s is in account %s, neither the secret's account %s nor the consumer's", c.keyARN, c.keyAcct, c.owner),
-			Detail:  "The key-policy door is judged in the key's account: GetKeyPolicy only works from there, so pass --key-role for an inspector role in " + c.keyAcct + ".",
+			Code:     xsdoctor.KeyInOtherAccount,
+			Summary:  fmt.Sprintf("The key %s is in account %s, neither the secret's account %s nor the consumer's", c.keyARN, c.keyAcct, c.owner),
+			Detail:   "The key-policy door is judged in the key's account: GetKeyPolicy only works from there, so pass --key-role for an inspector role in " + c.keyAcct + ".",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: describeKeyID(f.Secret.KMSKeyID)}},
 		})
 	}

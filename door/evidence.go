@@ -108,7 +108,7 @@ func (c *check) conditionalFinding(door string, res policy.Result) *xsdoctor.Fin
 		Code: xsdoctor.DoorConditional,
 		Summary: fmt.Sprintf("%s opens for %s only if the request satisfies conditions on %s, which cannot be known offline",
 			door, c.principal(), strings.Join(keys, ", ")),
-		Detail: "Check the values the workload really sends (for example the VPC endpoint it calls through) against the expected values below.",
+		Detail:   "Check the values the workload really sends (for example the VPC endpoint it calls through) against the expected values below.",
 		Evidence: ev,
 	}
 }

@@ -185,7 +185,7 @@ func (c *check) awsManagedFinding() xsdoctor.Finding {
 		Code: xsdoctor.KeyAWSManaged,
 		Summary: fmt.Sprintf("%s is encrypted with the AWS managed key aws/secretsmanager, whose key policy only trusts account %s: %s can never decrypt it",
 			c.secretARN, c.owner, c.principal()),
-		Detail: "The AWS managed key's policy cannot be edited and pins kms:CallerAccount to its own account, so no key policy, grant or IAM change opens this door. Re-encrypt the secret with a customer managed key that trusts the consumer.",
+		Detail:   "The AWS managed key's policy cannot be edited and pins kms:CallerAccount to its own account, so no key policy, grant or IAM change opens this door. Re-encrypt the secret with a customer managed key that trusts the consumer.",
 		Evidence: ev,
 		Fix: &xsdoctor.Fix{
 			Account:   c.owner,
