@@ -1,7 +1,18 @@
 package policy
 
-// Document is a parsed policy document.
-// PLACEHOLDER: the full parser is the policy engine work (issue 2).
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Document is a parsed policy document. The exported fields are the policy as written (lists
+// always as lists); the compiled form used by Evaluate is kept alongside, built once by Parse.
 type Document struct {
 	Version    string
 	ID         string
@@ -11,14 +22,524 @@ type Document struct {
 // Statement is one statement of a Document.
 type Statement struct {
 	Sid    string
-	Effect string
-	Index  int // 1-based
-	Line   int
+	Effect string // "Allow" or "Deny"
+	Index  int    // 1-based position in the Statement list
+	Line   int    // line of the statement's opening brace in the parsed text, 1-based
+
+	Principal    *Principals // nil when the element is absent
+	NotPrincipal *Principals
+	Action       []string // Action, as written (nil when NotAction is used)
+	NotAction    []string
+	Resource     []string // Resource, as written (nil when NotResource is used or both absent)
+	NotResource  []string
+	Conditions   []Condition // sorted by operator, then key
+
+	actions   []*matcher
+	resources []*valueMatcher
+	principal []principalEntry // compiled Principal or NotPrincipal
 }
 
-// Parse parses a policy document as AWS returns it: JSON text, or URL-encoded JSON text (decoded
-// only when the text does not start with '{').
-func Parse(text string) (*Document, error) { return &Document{}, nil }
+// Principals is the value of a Principal or NotPrincipal element.
+type Principals struct {
+	Wildcard      bool // "Principal": "*"
+	AWS           []string
+	Service       []string
+	Federated     []string
+	CanonicalUser []string
+}
 
-// ParseLimit is Parse with a size limit (MaxKeyPolicyBytes, MaxSecretPolicyBytes).
-func ParseLimit(text string, limit int) (*Document, error) { return Parse(text) }
+// Versions AWS accepts. Policy variables are only interpreted in 2012-10-17 documents; in
+// 2008-10-17 (the default when Version is absent) "${…}" is literal text (IAM User Guide,
+// "IAM JSON policy elements: Version" and "Policy variables").
+const (
+	Version2012 = "2012-10-17"
+	Version2008 = "2008-10-17"
+)
+
+// SyntaxError is a malformed policy document: where (byte offset into the parsed JSON text,
+// 1-based line and column) and what.
+type SyntaxError struct {
+	Offset int64
+	Line   int
+	Column int
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("policy document line %d column %d (offset %d): %s", e.Line, e.Column, e.Offset, e.Msg)
+}
+
+// ErrTooLarge is wrapped by the error ParseLimit returns for a document past its size limit.
+var ErrTooLarge = errors.New("policy document exceeds the AWS size limit")
+
+// Parse parses a policy document as AWS returns it: JSON text, or URL-encoded JSON text (decoded
+// only when the text does not start with '{'), as IAM's GetPolicyVersion/GetRolePolicy return it.
+func Parse(text string) (*Document, error) { return ParseLimit(text, 0) }
+
+// ParseLimit is Parse with a size limit in bytes (MaxKeyPolicyBytes, MaxSecretPolicyBytes); 0
+// means none. The limit applies to the JSON text after URL decoding.
+func ParseLimit(text string, limit int) (*Document, error) {
+	src := text
+	trimmed := strings.TrimLeft(text, " \t\r\n\ufeff")
+	if trimmed == "" {
+		return nil, &SyntaxError{Line: 1, Column: 1, Msg: "empty policy document (hint: a policy is a JSON object {\"Version\":…,\"Statement\":[…]})"}
+	}
+	if trimmed[0] != '{' {
+		dec, err := url.QueryUnescape(strings.TrimSpace(text))
+		if err != nil {
+			return nil, &SyntaxError{Line: 1, Column: 1, Msg: fmt.Sprintf("not JSON and not URL-encoded JSON: %v", err)}
+		}
+		src = dec
+	}
+	src = strings.TrimPrefix(src, "\ufeff")
+	if limit > 0 && len(src) > limit {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d (KMS key policies: 32 KB; Secrets Manager resource policies: 20 KB)", ErrTooLarge, len(src), limit)
+	}
+	p := parser{src: src}
+	return p.document()
+}
+
+type parser struct {
+	src string
+	dec *json.Decoder
+}
+
+func (p *parser) errAt(off int64, format string, args ...any) *SyntaxError {
+	if off < 0 {
+		off = 0
+	}
+	if off > int64(len(p.src)) {
+		off = int64(len(p.src))
+	}
+	before := p.src[:off]
+	line := strings.Count(before, "\n") + 1
+	col := int(off) - strings.LastIndexByte(before, '\n')
+	return &SyntaxError{Offset: off, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// jsonErr turns an encoding/json error into a SyntaxError with its position.
+func (p *parser) jsonErr(base int64, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return p.errAt(base+se.Offset, "invalid JSON: %v", se)
+	case errors.As(err, &te):
+		return p.errAt(base+te.Offset, "invalid JSON: %v", te)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return p.errAt(int64(len(p.src)), "unexpected end of policy document")
+	}
+	return p.errAt(p.dec.InputOffset(), "invalid JSON: %v", err)
+}
+
+func (p *parser) document() (*Document, error) {
+	p.dec = json.NewDecoder(strings.NewReader(p.src))
+	p.dec.UseNumber()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.jsonErr(0, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, p.errAt(0, "policy document must be a JSON object")
+	}
+	doc := &Document{}
+	var raws []rawStatement
+	seenStatement := false
+	for p.dec.More() {
+		keyOff := p.dec.InputOffset()
+		tok, err := p.dec.Token()
+		if err != nil {
+			return nil, p.jsonErr(0, err)
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "Version":
+			if err := p.decodeString(&doc.Version, "Version"); err != nil {
+				return nil, err
+			}
+		case "Id":
+			if err := p.decodeString(&doc.ID, "Id"); err != nil {
+				return nil, err
+			}
+		case "Statement":
+			seenStatement = true
+			raws, err = p.statements()
+			if err != nil {
+				return nil, err
+			}
+		default:
+			return nil, p.errAt(p.skipSpace(keyOff), "unknown top-level element %q (hint: a policy has Version, Id and Statement; element names are case-sensitive)", key)
+		}
+	}
+	if _, err := p.dec.Token(); err != nil { // closing '}'
+		return nil, p.jsonErr(0, err)
+	}
+	if _, err := p.dec.Token(); err != io.EOF {
+		return nil, p.errAt(p.dec.InputOffset(), "unexpected data after the policy document")
+	}
+	switch doc.Version {
+	case Version2012, Version2008, "":
+	default:
+		return nil, p.errAt(0, "unsupported Version %q (hint: use \"2012-10-17\")", doc.Version)
+	}
+	if !seenStatement {
+		return nil, p.errAt(0, "policy document has no Statement element")
+	}
+	vars := doc.Version == Version2012
+	for i, raw := range raws {
+		st, err := p.statement(raw, i+1, vars)
+		if err != nil {
+			return nil, err
+		}
+		doc.Statements = append(doc.Statements, st)
+	}
+	return doc, nil
+}
+
+func (p *parser) decodeString(dst *string, name string) error {
+	off := p.skipSpace(p.dec.InputOffset())
+	var v any
+	if err := p.dec.Decode(&v); err != nil {
+		return p.jsonErr(0, err)
+	}
+	s, ok := v.(string)
+	if !ok {
+		return p.errAt(off, "%s must be a string", name)
+	}
+	*dst = s
+	return nil
+}
+
+// skipSpace moves off past whitespace, ':' and ',' to the next JSON value.
+func (p *parser) skipSpace(off int64) int64 {
+	for off < int64(len(p.src)) {
+		switch p.src[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+type rawStatement struct {
+	off int64
+	raw json.RawMessage
+}
+
+// statements reads the Statement value: one object or an array of objects.
+func (p *parser) statements() ([]rawStatement, error) {
+	off := p.skipSpace(p.dec.InputOffset())
+	if off < int64(len(p.src)) && p.src[off] == '[' {
+		if _, err := p.dec.Token(); err != nil {
+			return nil, p.jsonErr(0, err)
+		}
+		var out []rawStatement
+		for p.dec.More() {
+			st := p.skipSpace(p.dec.InputOffset())
+			var raw json.RawMessage
+			if err := p.dec.Decode(&raw); err != nil {
+				return nil, p.jsonErr(0, err)
+			}
+			out = append(out, rawStatement{st, raw})
+		}
+		if _, err := p.dec.Token(); err != nil {
+			return nil, p.jsonErr(0, err)
+		}
+		return out, nil
+	}
+	var raw json.RawMessage
+	if err := p.dec.Decode(&raw); err != nil {
+		return nil, p.jsonErr(0, err)
+	}
+	return []rawStatement{{off, raw}}, nil
+}
+
+func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, error) {
+	st := Statement{Index: index}
+	st.Line = strings.Count(p.src[:rs.off], "\n") + 1
+	fail := func(format string, args ...any) (Statement, error) {
+		e := p.errAt(rs.off, format, args...)
+		e.Msg = fmt.Sprintf("statement %d: %s", index, e.Msg)
+		return Statement{}, e
+	}
+	if len(rs.raw) == 0 || rs.raw[0] != '{' {
+		return fail("a statement must be a JSON object")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(rs.raw, &fields); err != nil {
+		return Statement{}, p.jsonErr(rs.off, err)
+	}
+	var err error
+	for name, raw := range fields {
+		switch name {
+		case "Sid":
+			var v any
+			if err := unmarshalNumber(raw, &v); err != nil {
+				return fail("Sid: %v", err)
+			}
+			s, ok := v.(string)
+			if !ok {
+				return fail("Sid must be a string")
+			}
+			st.Sid = s
+		case "Effect":
+			var v any
+			_ = unmarshalNumber(raw, &v)
+			s, _ := v.(string)
+			if s != "Allow" && s != "Deny" {
+				return fail("Effect must be \"Allow\" or \"Deny\", got %s", raw)
+			}
+			st.Effect = s
+		case "Principal", "NotPrincipal":
+			pr, err := parsePrincipals(raw)
+			if err != nil {
+				return fail("%s: %v", name, err)
+			}
+			if name == "Principal" {
+				st.Principal = pr
+			} else {
+				st.NotPrincipal = pr
+			}
+		case "Action", "NotAction", "Resource", "NotResource":
+			list, err := stringOrList(raw)
+			if err != nil {
+				return fail("%s: %v", name, err)
+			}
+			if len(list) == 0 {
+				return fail("%s must not be empty", name)
+			}
+			switch name {
+			case "Action":
+				st.Action = list
+			case "NotAction":
+				st.NotAction = list
+			case "Resource":
+				st.Resource = list
+			case "NotResource":
+				st.NotResource = list
+			}
+		case "Condition":
+			st.Conditions, err = parseConditions(raw, vars)
+			if err != nil {
+				return fail("Condition: %v", err)
+			}
+		default:
+			return fail("unknown element %q (element names are case-sensitive)", name)
+		}
+	}
+	switch {
+	case st.Effect == "":
+		return fail("missing Effect")
+	case st.Action == nil && st.NotAction == nil:
+		return fail("missing Action or NotAction")
+	case st.Action != nil && st.NotAction != nil:
+		return fail("Action and NotAction cannot both be present")
+	case st.Resource != nil && st.NotResource != nil:
+		return fail("Resource and NotResource cannot both be present")
+	case st.Principal != nil && st.NotPrincipal != nil:
+		return fail("Principal and NotPrincipal cannot both be present")
+	case st.Resource == nil && st.NotResource == nil:
+		return fail("missing Resource or NotResource")
+	}
+	st.compile(vars)
+	return st, nil
+}
+
+func unmarshalNumber(raw json.RawMessage, v *any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// stringOrList accepts a string or a list of strings (IAM accepts both for Action, Resource and
+// the Principal map values).
+func stringOrList(raw json.RawMessage) ([]string, error) {
+	var v any
+	if err := unmarshalNumber(raw, &v); err != nil {
+		return nil, err
+	}
+	switch t := v.(type) {
+	case string:
+		return []string{t}, nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("list elements must be strings, got %v", e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("must be a string or a list of strings")
+}
+
+func parsePrincipals(raw json.RawMessage) (*Principals, error) {
+	var v any
+	if err := unmarshalNumber(raw, &v); err != nil {
+		return nil, err
+	}
+	switch t := v.(type) {
+	case string:
+		if t != "*" {
+			return nil, fmt.Errorf("a string principal must be \"*\"; name principals as {\"AWS\": %q}", t)
+		}
+		return &Principals{Wildcard: true}, nil
+	case map[string]any:
+		pr := &Principals{}
+		if len(t) == 0 {
+			return nil, fmt.Errorf("empty principal map")
+		}
+		for k := range t {
+			b, _ := json.Marshal(t[k])
+			list, err := stringOrList(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", k, err)
+			}
+			if len(list) == 0 {
+				return nil, fmt.Errorf("%s must not be empty", k)
+			}
+			switch k {
+			case "AWS":
+				pr.AWS = list
+			case "Service":
+				pr.Service = list
+			case "Federated":
+				pr.Federated = list
+			case "CanonicalUser":
+				pr.CanonicalUser = list
+			default:
+				return nil, fmt.Errorf("unknown principal type %q (AWS, Service, Federated or CanonicalUser)", k)
+			}
+		}
+		return pr, nil
+	}
+	return nil, fmt.Errorf("must be \"*\" or a map such as {\"AWS\": …}")
+}
+
+// compile precompiles the statement's matchers: lower-cased action patterns, resource ARN
+// matchers (or templates when they hold policy variables) and principal entries.
+func (st *Statement) compile(vars bool) {
+	acts := st.Action
+	if acts == nil {
+		acts = st.NotAction
+	}
+	st.actions = make([]*matcher, len(acts))
+	for i, a := range acts {
+		st.actions[i] = compileWildcard(a, true)
+	}
+	res := st.Resource
+	if res == nil {
+		res = st.NotResource
+	}
+	st.resources = make([]*valueMatcher, len(res))
+	for i, r := range res {
+		st.resources[i] = compileValue(r, opArn, vars)
+	}
+	pr := st.Principal
+	if pr == nil {
+		pr = st.NotPrincipal
+	}
+	st.principal = compilePrincipals(pr)
+}
+
+// Marshal renders a document as indented JSON in a canonical form: Statement as a list, every
+// list element as a list, condition values as lists of strings. Parse(Marshal(d)) describes the
+// same policy as d.
+func Marshal(d *Document) ([]byte, error) {
+	out := docJSON{Version: d.Version, ID: d.ID, Statement: make([]stmtJSON, len(d.Statements))}
+	for i := range d.Statements {
+		out.Statement[i] = d.Statements[i].toJSON()
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("marshal policy: %w", err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// StatementJSON returns the statement at index (1-based, as in StatementRef.Index) as indented
+// JSON, for quoting in evidence; "" when there is no such statement.
+func (d *Document) StatementJSON(index int) string {
+	if d == nil || index < 1 || index > len(d.Statements) {
+		return ""
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d.Statements[index-1].toJSON()); err != nil {
+		return ""
+	}
+	return strings.TrimRight(buf.String(), "\n")
+}
+
+type docJSON struct {
+	Version   string     `json:"Version,omitempty"`
+	ID        string     `json:"Id,omitempty"`
+	Statement []stmtJSON `json:"Statement"`
+}
+
+type stmtJSON struct {
+	Sid          string                         `json:"Sid,omitempty"`
+	Effect       string                         `json:"Effect"`
+	Principal    any                            `json:"Principal,omitempty"`
+	NotPrincipal any                            `json:"NotPrincipal,omitempty"`
+	Action       []string                       `json:"Action,omitempty"`
+	NotAction    []string                       `json:"NotAction,omitempty"`
+	Resource     []string                       `json:"Resource,omitempty"`
+	NotResource  []string                       `json:"NotResource,omitempty"`
+	Condition    map[string]map[string][]string `json:"Condition,omitempty"`
+}
+
+func (st *Statement) toJSON() stmtJSON {
+	out := stmtJSON{
+		Sid: st.Sid, Effect: st.Effect,
+		Action: st.Action, NotAction: st.NotAction,
+		Resource: st.Resource, NotResource: st.NotResource,
+		Principal: st.Principal.toJSON(), NotPrincipal: st.NotPrincipal.toJSON(),
+	}
+	if len(st.Conditions) > 0 {
+		out.Condition = map[string]map[string][]string{}
+		for _, c := range st.Conditions {
+			if out.Condition[c.Operator] == nil {
+				out.Condition[c.Operator] = map[string][]string{}
+			}
+			out.Condition[c.Operator][c.Key] = c.Values
+		}
+	}
+	return out
+}
+
+func (pr *Principals) toJSON() any {
+	if pr == nil {
+		return nil
+	}
+	if pr.Wildcard {
+		return "*"
+	}
+	m := map[string][]string{}
+	for k, v := range map[string][]string{"AWS": pr.AWS, "Service": pr.Service, "Federated": pr.Federated, "CanonicalUser": pr.CanonicalUser} {
+		if len(v) > 0 {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// sortConditions orders conditions by operator, then key, so evaluation and evidence are
+// deterministic whatever the JSON object order was.
+func sortConditions(cs []Condition) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Operator != cs[j].Operator {
+			return cs[i].Operator < cs[j].Operator
+		}
+		return cs[i].Key < cs[j].Key
+	})
+}

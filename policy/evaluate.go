@@ -1,7 +1,597 @@
 package policy
 
-// Evaluate decides req against set following AWS's policy evaluation logic.
-// PLACEHOLDER: implemented by the policy engine work (issue 2).
+import (
+	"strings"
+)
+
+// Evaluate decides req against set following AWS's policy evaluation logic (IAM User Guide,
+// "Policy evaluation logic" and "Cross-account policy evaluation logic"; AWS KMS Developer
+// Guide, "Key policies" and "Grants in AWS KMS"):
+//
+//  1. An explicit Deny in any policy wins.
+//  2. SCPs (with their implicit FullAWSAccess), the permissions boundary and the session policy
+//     cap the identity side: it allows only when an identity policy allows and each of them
+//     present allows too.
+//  3. Cross-account (the principal's account differs from the resource's), both the identity
+//     side and the resource side (resource policy, or a KMS grant) must allow.
+//  4. In one account a resource-policy Allow can suffice on its own: naming the session, an IAM
+//     user or everyone ("*") it grants directly; naming the role ARN it is still capped by an
+//     implicit deny in the boundary or session policy; naming the account it only delegates to
+//     IAM, so an identity Allow is needed.
+//  5. For kms: actions the key policy must allow, directly or through a statement allowing the
+//     key's account (which delegates to IAM, so the identity side must then allow too): "Unlike
+//     other AWS resource policies, an AWS KMS key policy does not automatically give permission
+//     to the account" (KMS, "Default key policy"). When the set carries no key policy (Resource
+//     nil) the key policy is not judged and the identity side decides.
+//
+// Every statement that applied is reported, never only the first; near misses and conditions on
+// unknown keys are reported too (see Result).
 func Evaluate(req Request, set Set) Result {
-	return Result{Decision: ImplicitDeny}
+	e := newEvaluation(&req, &set)
+	res := Result{}
+	e.res, e.collect = &res, true
+	perm := e.run()
+	res.Decision = perm.decision
+	res.Types = perm.types
+	if e.sawUnknown {
+		// The permissive reading assumed every unknown condition in favour of access; if the
+		// strict reading differs, the decision depends on them.
+		e.collect, e.strict, e.res = false, true, nil
+		strict := e.run()
+		if strict.decision == perm.decision {
+			res.Conditional = nil
+		}
+	} else {
+		res.Conditional = nil
+	}
+	return res
+}
+
+// evaluation is the per-request state: the normalized principal, the lower-cased action, the
+// context as a slice (looked up case-insensitively) and the reading of unknown keys.
+type evaluation struct {
+	req             *Request
+	set             *Set
+	w               who
+	action          string // lower case
+	isKMS           bool
+	resourceAccount string
+	ctx             []ctxEntry
+	strict          bool // unknown conditions read against access (second pass)
+	collect         bool // record Matched, Misses, Conditional
+	sawUnknown      bool
+	res             *Result
+}
+
+type ctxEntry struct {
+	key  string
+	vals []string
+}
+
+func newEvaluation(req *Request, set *Set) *evaluation {
+	e := &evaluation{req: req, set: set, w: normalizePrincipal(req.Principal)}
+	e.action = lower(req.Action)
+	e.isKMS = strings.HasPrefix(e.action, "kms:")
+	e.resourceAccount = req.ResourceAccount
+	if e.resourceAccount == "" {
+		if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
+			e.resourceAccount = parts[4]
+		} else {
+			e.resourceAccount = e.w.account
+		}
+	}
+	e.ctx = make([]ctxEntry, 0, len(req.Context)+3)
+	for k, v := range req.Context {
+		e.ctx = append(e.ctx, ctxEntry{k, v})
+	}
+	// Keys SPEC §7 implies from the principal unless the request gives them.
+	e.imply("aws:PrincipalArn", e.w.principalArn())
+	e.imply("aws:PrincipalAccount", e.w.account)
+	if e.isKMS {
+		e.imply("kms:CallerAccount", e.w.account)
+	}
+	return e
+}
+
+func (e *evaluation) imply(key, val string) {
+	if val == "" {
+		return
+	}
+	if _, ok := e.lookup(key); ok {
+		return
+	}
+	e.ctx = append(e.ctx, ctxEntry{key, []string{val}})
+}
+
+// lookup finds a context key; names are case-insensitive (IAM User Guide, "Condition element":
+// "Condition key names are not case-sensitive").
+func (e *evaluation) lookup(key string) ([]string, bool) {
+	for i := range e.ctx {
+		if strings.EqualFold(e.ctx[i].key, key) {
+			return e.ctx[i].vals, true
+		}
+	}
+	return nil, false
+}
+
+// isUnknown reports whether key is declared unknown (and absent from the context).
+func (e *evaluation) isUnknown(key string) bool {
+	if len(e.req.Unknown) == 0 {
+		return false
+	}
+	for _, u := range e.req.Unknown {
+		if strings.HasSuffix(u, "*") {
+			p := u[:len(u)-1]
+			if len(key) >= len(p) && strings.EqualFold(key[:len(p)], p) {
+				return !e.present(key)
+			}
+		} else if strings.EqualFold(u, key) {
+			return !e.present(key)
+		}
+	}
+	return false
+}
+
+func (e *evaluation) present(key string) bool {
+	_, ok := e.lookup(key)
+	return ok
+}
+
+// verdict is the outcome of one pass.
+type verdict struct {
+	decision Decision
+	types    []TypeResult
+}
+
+// typeTally is what one policy type contributed.
+type typeTally struct {
+	present bool
+	allow   bool
+	deny    bool
+	// resource side: how the principal was named by an applying Allow
+	direct   bool // session, user, "*", NotPrincipal, service, other account, grant
+	viaRole  bool // the role ARN (or its unique id): capped by boundary/session implicit deny
+	viaOwner bool // the resource's own account: delegates to IAM
+}
+
+func (t typeTally) outcome() Outcome {
+	switch {
+	case !t.present:
+		return OutcomeAbsent
+	case t.deny:
+		return OutcomeDeny
+	case t.allow:
+		return OutcomeAllow
+	}
+	return OutcomeNoMatch
+}
+
+func (e *evaluation) run() verdict {
+	var id, rp, gr, pb, scp, sess typeTally
+
+	id.present = len(e.set.Identity) > 0
+	for i := range e.set.Identity {
+		e.policy(TypeIdentity, &e.set.Identity[i], &id, false)
+	}
+	if e.set.Resource != nil && e.set.Resource.Doc != nil {
+		rp.present = true
+		e.policy(TypeResource, e.set.Resource, &rp, true)
+	}
+	if e.isKMS && len(e.set.Grants) > 0 {
+		gr.present = true
+		e.grants(&gr)
+	}
+	if e.set.Boundary != nil && e.set.Boundary.Doc != nil {
+		pb.present = true
+		e.policy(TypeBoundary, e.set.Boundary, &pb, false)
+	}
+	if len(e.set.SCPs) > 0 {
+		scp.present = true
+		for i := range e.set.SCPs {
+			e.policy(TypeSCP, &e.set.SCPs[i], &scp, false)
+		}
+		// SCPs are attached with an implicit FullAWSAccess here (SPEC §7): it allows everything,
+		// so SCPs can only deny.
+		scp.allow = true
+		if e.collect {
+			e.res.Matched = append(e.res.Matched, StatementRef{Type: TypeSCP, Policy: "FullAWSAccess", Sid: "FullAWSAccess", Index: 1, Effect: "Allow"})
+		}
+	}
+	if e.set.Session != nil && e.set.Session.Doc != nil {
+		sess.present = true
+		e.policy(TypeSession, e.set.Session, &sess, false)
+	}
+
+	v := verdict{types: []TypeResult{
+		{TypeIdentity, id.outcome()}, {TypeResource, rp.outcome()}, {TypeGrant, gr.outcome()},
+		{TypeBoundary, pb.outcome()}, {TypeSCP, scp.outcome()}, {TypeSession, sess.outcome()},
+	}}
+	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny {
+		v.decision = ExplicitDeny
+		return v
+	}
+	scpOK := !scp.present || scp.allow
+	capsOK := (!pb.present || pb.allow) && (!sess.present || sess.allow)
+	identity := id.allow && capsOK && scpOK
+	sameAccount := e.w.account == e.resourceAccount
+
+	// The resource side: the resource policy and, for kms:, grants.
+	direct := rp.direct || gr.allow
+	viaRole := rp.viaRole
+	viaOwner := rp.viaOwner
+	allow := false
+	switch {
+	case !sameAccount:
+		// "The request is allowed only if both evaluations return a decision of Allow."
+		allow = identity && (rp.allow || gr.allow)
+	case e.isKMS && rp.present:
+		// Key policy: direct grants count (a role ARN still capped by boundary/session policy);
+		// the key-account statement only makes IAM policies count.
+		allow = scpOK && ((viaOwner && identity) || direct || (viaRole && capsOK))
+	default:
+		allow = scpOK && (identity || direct || (viaRole && capsOK))
+	}
+	if allow {
+		v.decision = Allow
+	} else {
+		v.decision = ImplicitDeny
+	}
+	return v
+}
+
+// policy evaluates every statement of one policy into the tally.
+func (e *evaluation) policy(pt PolicyType, n *Named, t *typeTally, resourceSide bool) {
+	if n.Doc == nil {
+		return
+	}
+	for i := range n.Doc.Statements {
+		st := &n.Doc.Statements[i]
+		applies, kind := e.statement(pt, n.Name, st, resourceSide)
+		if !applies {
+			continue
+		}
+		if st.Effect == "Deny" {
+			t.deny = true
+			continue
+		}
+		t.allow = true
+		if !resourceSide {
+			continue
+		}
+		switch kind {
+		case pRole:
+			t.viaRole = true
+		case pAccount:
+			if e.w.account == e.resourceAccount {
+				t.viaOwner = true
+			} else {
+				t.direct = true
+			}
+		default:
+			t.direct = true
+		}
+	}
+}
+
+func (e *evaluation) ref(pt PolicyType, name string, st *Statement) StatementRef {
+	return StatementRef{Type: pt, Policy: name, Sid: st.Sid, Index: st.Index, Line: st.Line, Effect: st.Effect}
+}
+
+// statement decides whether one statement applies. For resource policies it also says how the
+// principal was named (the most direct way, when several entries match).
+func (e *evaluation) statement(pt PolicyType, name string, st *Statement, resourceSide bool) (bool, principalKind) {
+	kind := pAny
+	principalOK := true
+	if resourceSide {
+		principalOK, kind = e.principalMatch(st)
+	}
+	actionOK := e.actionMatch(st)
+	if !e.collect && (!principalOK || !actionOK) {
+		return false, kind
+	}
+	resourceOK := e.resourceMatch(st)
+	if !e.collect && !resourceOK {
+		return false, kind
+	}
+	condOK, unknowns := e.conditions(st, principalOK && actionOK && resourceOK, pt, name)
+	applies := principalOK && actionOK && resourceOK && condOK
+	if e.collect {
+		e.recordMisses(pt, name, st, resourceSide, principalOK, actionOK, resourceOK)
+		if applies {
+			e.res.Matched = append(e.res.Matched, e.ref(pt, name, st))
+		}
+		if principalOK && actionOK && resourceOK && unknowns > 0 && !e.anyKnownFalse(st) {
+			for i := range st.Conditions {
+				c := &st.Conditions[i]
+				if e.isUnknown(c.keyLower) {
+					e.res.Conditional = append(e.res.Conditional, Unknowable{Statement: e.ref(pt, name, st), Operator: c.Operator, Key: c.Key, Values: c.Values})
+				}
+			}
+		}
+	}
+	return applies, kind
+}
+
+// anyKnownFalse reports whether a condition with a known key fails (then unknown ones do not
+// matter for this statement).
+func (e *evaluation) anyKnownFalse(st *Statement) bool {
+	for i := range st.Conditions {
+		if st.Conditions[i].eval(e) == triFalse {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *evaluation) principalMatch(st *Statement) (bool, principalKind) {
+	switch {
+	case st.Principal != nil:
+		best, found := pAccount, false
+		for i := range st.principal {
+			en := &st.principal[i]
+			if !en.matches(&e.w) {
+				continue
+			}
+			k := en.kind
+			if k == pUniqueID {
+				k = pRole
+				if e.w.typ == User {
+					k = pUser
+				}
+			}
+			if !found || directness(k) > directness(best) {
+				best = k
+			}
+			found = true
+		}
+		return found, best
+	case st.NotPrincipal != nil:
+		// "The NotPrincipal element with a Deny effect will always deny any IAM principal that
+		// has a permissions boundary policy attached" (IAM User Guide, "Permissions boundaries").
+		if st.Effect == "Deny" && e.set.Boundary != nil && e.set.Boundary.Doc != nil {
+			return true, pAny
+		}
+		return !notPrincipalExempts(st.principal, &e.w), pAny
+	}
+	// A resource policy statement without Principal names nobody.
+	return false, pAny
+}
+
+// directness ranks how a resource policy names the principal: naming the session, the user or
+// everyone grants directly; the role ARN is capped by boundary and session policy; the account
+// only delegates.
+func directness(k principalKind) int {
+	switch k {
+	case pAccount:
+		return 0
+	case pRole:
+		return 1
+	}
+	return 2
+}
+
+func (e *evaluation) actionMatch(st *Statement) bool {
+	hit := false
+	for _, m := range st.actions {
+		if m.match(e.action) {
+			hit = true
+			break
+		}
+	}
+	if st.NotAction != nil {
+		return !hit
+	}
+	return hit
+}
+
+func (e *evaluation) resourceMatch(st *Statement) bool {
+	hit := false
+	for _, vm := range st.resources {
+		if vm.matchValue(e, e.req.Resource) {
+			hit = true
+			break
+		}
+	}
+	if st.NotResource != nil {
+		return !hit
+	}
+	return hit
+}
+
+// conditions evaluates the Condition block. Unknown conditions are read in favour of access in
+// the permissive pass (true in Allow, false in Deny) and against it in the strict pass.
+func (e *evaluation) conditions(st *Statement, rest bool, pt PolicyType, name string) (bool, int) {
+	unknowns := 0
+	ok := true
+	for i := range st.Conditions {
+		switch st.Conditions[i].eval(e) {
+		case triFalse:
+			ok = false
+			if !e.collect {
+				return false, unknowns
+			}
+		case triUnknown:
+			unknowns++
+			if rest {
+				e.sawUnknown = true
+			}
+			favour := st.Effect == "Allow"
+			if e.strict {
+				favour = !favour
+			}
+			if !favour {
+				ok = false
+			}
+		}
+	}
+	return ok, unknowns
+}
+
+// recordMisses explains a statement that named the principal and action but did not apply, and a
+// resource-policy statement that would have applied but for its principal.
+func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, resourceSide, principalOK, actionOK, resourceOK bool) {
+	ref := func() StatementRef { return e.ref(pt, name, st) }
+	switch {
+	case resourceSide && !principalOK && actionOK && resourceOK:
+		m := Miss{Statement: ref(), Element: "Principal", Actual: e.principalIdentities()}
+		if st.Principal != nil {
+			for i := range st.principal {
+				m.Expected = append(m.Expected, st.principal[i].raw)
+			}
+		} else {
+			m.Element = "NotPrincipal"
+			for i := range st.principal {
+				m.Expected = append(m.Expected, st.principal[i].raw)
+			}
+		}
+		if e.condsHold(st) {
+			e.res.Misses = append(e.res.Misses, m)
+		}
+		return
+	case !principalOK:
+		return
+	}
+	if !actionOK {
+		// Only a resource policy that names this principal explicitly says something useful
+		// about a missing action (an identity policy names its principal for every action).
+		if resourceSide && st.Principal != nil && !st.Principal.Wildcard && !(len(st.principal) == 1 && st.principal[0].kind == pAny) && resourceOK {
+			el := "Action"
+			exp := st.Action
+			if st.NotAction != nil {
+				el, exp = "NotAction", st.NotAction
+			}
+			e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Action}})
+		}
+		return
+	}
+	if !resourceOK {
+		el := "Resource"
+		exp := st.Resource
+		if st.NotResource != nil {
+			el, exp = "NotResource", st.NotResource
+		}
+		e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Resource}})
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		if c.eval(e) != triFalse {
+			continue
+		}
+		actual, _ := e.lookup(c.keyLower)
+		e.res.Misses = append(e.res.Misses, Miss{
+			Statement: ref(), Element: "Condition", Operator: c.Operator, Key: c.Key,
+			Expected: c.expected(e), Actual: append([]string(nil), actual...),
+		})
+	}
+}
+
+func (e *evaluation) condsHold(st *Statement) bool {
+	for i := range st.Conditions {
+		if st.Conditions[i].eval(e) == triFalse {
+			return false
+		}
+	}
+	return true
+}
+
+// principalIdentities lists the ways the principal can be named, for a Principal miss.
+func (e *evaluation) principalIdentities() []string {
+	out := []string{e.w.arn}
+	if e.w.hasRole() && e.w.roleARN != e.w.arn {
+		out = append(out, e.w.roleARN)
+	}
+	if e.w.uniqueID != "" {
+		out = append(out, e.w.uniqueID)
+	}
+	if e.w.account != "" {
+		out = append(out, e.w.account)
+	}
+	return out
+}
+
+// grants evaluates KMS grants: a grant whose grantee is the principal (its role ARN, its
+// session, or its account), that lists the operation and whose encryption-context constraints
+// hold, allows on the resource side (KMS Developer Guide, "Grants in AWS KMS", grant
+// constraints).
+func (e *evaluation) grants(t *typeTally) {
+	op := e.req.Action[len("kms:"):]
+	for i := range e.set.Grants {
+		g := &e.set.Grants[i]
+		ref := StatementRef{Type: TypeGrant, Policy: g.ID, Sid: g.Name, Index: i + 1, Effect: "Allow"}
+		if ref.Policy == "" {
+			ref.Policy = g.Name
+		}
+		en := awsPrincipalEntry(g.GranteePrincipal)
+		if !en.matches(&e.w) {
+			continue
+		}
+		opOK := false
+		for _, o := range g.Operations {
+			if strings.EqualFold(o, op) {
+				opOK = true
+				break
+			}
+		}
+		if !opOK {
+			if e.collect {
+				e.res.Misses = append(e.res.Misses, Miss{Statement: ref, Element: "Action", Expected: g.Operations, Actual: []string{e.req.Action}})
+			}
+			continue
+		}
+		if ok, miss := e.grantConstraints(g, ref); !ok {
+			if e.collect {
+				e.res.Misses = append(e.res.Misses, miss...)
+			}
+			continue
+		}
+		t.allow, t.direct = true, true
+		if e.collect {
+			e.res.Matched = append(e.res.Matched, ref)
+		}
+	}
+}
+
+// encryptionContext collects the request's kms:EncryptionContext:<name> keys.
+func (e *evaluation) encryptionContext() map[string]string {
+	const prefix = "kms:encryptioncontext:"
+	out := map[string]string{}
+	for _, c := range e.ctx {
+		if len(c.key) > len(prefix) && strings.EqualFold(c.key[:len(prefix)], prefix) && len(c.vals) == 1 {
+			out[c.key[len(prefix):]] = c.vals[0]
+		}
+	}
+	return out
+}
+
+func (e *evaluation) grantConstraints(g *Grant, ref StatementRef) (bool, []Miss) {
+	if len(g.EncryptionContextEquals) == 0 && len(g.EncryptionContextSubset) == 0 {
+		return true, nil
+	}
+	ec := e.encryptionContext()
+	var misses []Miss
+	check := func(name string, want map[string]string, equals bool) {
+		for _, k := range keysOf(want) {
+			if got, ok := ec[k]; !ok || got != want[k] {
+				m := Miss{Statement: ref, Element: "Condition", Operator: name, Key: "kms:EncryptionContext:" + k, Expected: []string{want[k]}}
+				if ok {
+					m.Actual = []string{got}
+				}
+				misses = append(misses, m)
+			}
+		}
+		if equals {
+			for _, k := range keysOf(ec) {
+				if _, ok := want[k]; !ok {
+					misses = append(misses, Miss{Statement: ref, Element: "Condition", Operator: name, Key: "kms:EncryptionContext:" + k, Actual: []string{ec[k]}})
+				}
+			}
+		}
+	}
+	if len(g.EncryptionContextEquals) > 0 {
+		check("EncryptionContextEquals", g.EncryptionContextEquals, true)
+	}
+	if len(g.EncryptionContextSubset) > 0 {
+		check("EncryptionContextSubset", g.EncryptionContextSubset, false)
+	}
+	return len(misses) == 0, misses
 }

@@ -1,0 +1,204 @@
+package policy
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// conformanceCase is one line of a conformance file (SPEC §7).
+type conformanceCase struct {
+	Name                string                     `json:"name"`
+	Principal           string                     `json:"principal"`
+	Action              string                     `json:"action"`
+	Resource            string                     `json:"resource"`
+	ResourceAccount     string                     `json:"resource_account"`
+	IdentityPolicies    []json.RawMessage          `json:"identity_policies"`
+	ResourcePolicy      json.RawMessage            `json:"resource_policy"`
+	PermissionsBoundary json.RawMessage            `json:"permissions_boundary"`
+	SCPs                []json.RawMessage          `json:"scps"`
+	SessionPolicy       json.RawMessage            `json:"session_policy"`
+	Context             map[string]json.RawMessage `json:"context"`
+	Unknown             []string                   `json:"unknown"`
+	Decision            Decision                   `json:"decision"`
+
+	file string
+	line int
+}
+
+// conformanceDir is ../shared/conformance relative to the module, or XSDOCTOR_CONFORMANCE.
+func conformanceDir(t testing.TB) string {
+	if d := os.Getenv("XSDOCTOR_CONFORMANCE"); d != "" {
+		return d
+	}
+	for _, d := range []string{"../../shared/conformance", "../shared/conformance", "/work/shared/conformance"} {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	t.Fatalf("conformance corpus not found (set XSDOCTOR_CONFORMANCE to the directory of *.jsonl files)")
+	return ""
+}
+
+func loadConformance(t testing.TB, dir string) map[string][]conformanceCase {
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no *.jsonl conformance files in %s (err %v)", dir, err)
+	}
+	out := map[string][]conformanceCase{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		n := 0
+		for sc.Scan() {
+			n++
+			line := strings.TrimSpace(sc.Text())
+			if line == "" {
+				continue
+			}
+			var c conformanceCase
+			if err := json.Unmarshal([]byte(line), &c); err != nil {
+				t.Fatalf("%s:%d: %v", f, n, err)
+			}
+			c.file, c.line = filepath.Base(f), n
+			out[c.file] = append(out[c.file], c)
+		}
+		fh.Close()
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func parseRaw(raw json.RawMessage) (*Document, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	// A policy may be embedded as a JSON object or as a JSON string holding the document.
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return Parse(s)
+	}
+	return Parse(string(raw))
+}
+
+// build turns a case into a Request and a Set.
+func (c *conformanceCase) build() (Request, Set, error) {
+	req := Request{
+		Principal:       Principal{ARN: c.Principal},
+		Action:          c.Action,
+		Resource:        c.Resource,
+		ResourceAccount: c.ResourceAccount,
+		Context:         map[string][]string{},
+		Unknown:         c.Unknown,
+	}
+	for k, raw := range c.Context {
+		var one string
+		var many []string
+		switch {
+		case json.Unmarshal(raw, &one) == nil:
+			req.Context[k] = []string{one}
+		case json.Unmarshal(raw, &many) == nil:
+			req.Context[k] = many
+		default:
+			req.Context[k] = []string{strings.Trim(string(raw), `"`)}
+		}
+		if strings.EqualFold(k, "aws:PrincipalArn") && len(req.Context[k]) == 1 && strings.Contains(req.Context[k][0], ":role/") {
+			req.Principal.RoleARN = req.Context[k][0]
+		}
+	}
+	var set Set
+	for i, raw := range c.IdentityPolicies {
+		d, err := parseRaw(raw)
+		if err != nil {
+			return req, set, fmt.Errorf("identity policy %d: %w", i+1, err)
+		}
+		if d != nil {
+			set.Identity = append(set.Identity, Named{Name: fmt.Sprintf("identity-%d", i+1), Doc: d})
+		}
+	}
+	one := func(raw json.RawMessage, name string) (*Named, error) {
+		d, err := parseRaw(raw)
+		if err != nil || d == nil {
+			return nil, err
+		}
+		return &Named{Name: name, Doc: d}, nil
+	}
+	var err error
+	if set.Resource, err = one(c.ResourcePolicy, "resource"); err != nil {
+		return req, set, fmt.Errorf("resource policy: %w", err)
+	}
+	if set.Boundary, err = one(c.PermissionsBoundary, "boundary"); err != nil {
+		return req, set, fmt.Errorf("boundary: %w", err)
+	}
+	if set.Session, err = one(c.SessionPolicy, "session"); err != nil {
+		return req, set, fmt.Errorf("session policy: %w", err)
+	}
+	for i, raw := range c.SCPs {
+		d, err := parseRaw(raw)
+		if err != nil {
+			return req, set, fmt.Errorf("scp %d: %w", i+1, err)
+		}
+		if d != nil {
+			set.SCPs = append(set.SCPs, Named{Name: fmt.Sprintf("scp-%d", i+1), Doc: d})
+		}
+	}
+	return req, set, nil
+}
+
+func describe(r Result) string {
+	var b strings.Builder
+	for _, m := range r.Matched {
+		fmt.Fprintf(&b, "\n    %s %s %q #%d %s", m.Type, m.Policy, m.Sid, m.Index, m.Effect)
+	}
+	for _, t := range r.Types {
+		if t.Outcome != OutcomeAbsent {
+			fmt.Fprintf(&b, "\n    type %s: %s", t.Type, t.Outcome)
+		}
+	}
+	return b.String()
+}
+
+// TestConformance replays every shared conformance case (SPEC §7).
+func TestConformance(t *testing.T) {
+	dir := conformanceDir(t)
+	cases := loadConformance(t, dir)
+	files := make([]string, 0, len(cases))
+	for f := range cases {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	pass, total := 0, 0
+	for _, f := range files {
+		p := 0
+		for _, c := range cases[f] {
+			req, set, err := c.build()
+			if err != nil {
+				t.Errorf("%s:%d %s: %v", f, c.line, c.Name, err)
+				continue
+			}
+			got := Evaluate(req, set)
+			if got.Decision != c.Decision {
+				t.Errorf("%s:%d %s: want %s, got %s; deciding statements:%s", f, c.line, c.Name, c.Decision, got.Decision, describe(got))
+				continue
+			}
+			p++
+		}
+		t.Logf("conformance %s: %d/%d", f, p, len(cases[f]))
+		fmt.Printf("conformance %s: %d/%d\n", f, p, len(cases[f]))
+		pass += p
+		total += len(cases[f])
+	}
+	t.Logf("conformance total: %d/%d", pass, total)
+	fmt.Printf("conformance total: %d/%d\n", pass, total)
+}

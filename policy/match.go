@@ -1,0 +1,464 @@
+package policy
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Wildcard matching as IAM does it: '*' matches any run of characters (also none), '?' exactly
+// one character (IAM User Guide, "IAM JSON policy elements: Action" and "…: Resource"; the same
+// rules apply to StringLike and ArnLike, "IAM JSON policy elements: Condition operators").
+//
+// The matcher never backtracks: a pattern is split at '*' into segments; the first must be a
+// prefix, the last a suffix, and every segment in between is found at its leftmost position
+// after the previous one. Leftmost placement is always safe (a later placement leaves strictly
+// less room for the rest), so one left-to-right pass decides. Segments without '?' are found
+// with strings.Index; long segments with '?' with a bit-parallel Shift-And scan, so the time is
+// linear in the input for any pattern (O(n·⌈k/64⌉) for a '?'-segment of length k).
+
+// MatchWildcard reports whether s matches pattern, where '*' matches any sequence of characters
+// and '?' any single character. With caseInsensitive both sides are compared in lower case (as
+// IAM compares actions).
+func MatchWildcard(pattern, s string, caseInsensitive bool) bool {
+	return compileWildcard(pattern, caseInsensitive).match(s)
+}
+
+// matcher is a precompiled wildcard pattern. Policies compile theirs once at parse time, so an
+// evaluation does no allocation and no compilation.
+type matcher struct {
+	ci     bool
+	kind   matchKind
+	lit    string // literal: the text; prefix: the part before the single trailing '*'
+	noStar bool   // general pattern without '*': first is the whole pattern
+	first  segment
+	last   segment
+	mids   []segment
+	minLen int // bytes the non-'*' parts need
+	hasQ   bool
+	// For '?' over non-ASCII text, where '?' must consume a whole character: the pattern as
+	// runes with each rune's kind.
+	runes []rune
+	kinds []uint8
+}
+
+type matchKind uint8
+
+const (
+	matchAny     matchKind = iota // only '*'
+	matchLiteral                  // no wildcard at all
+	matchPrefix                   // "abc*" with no other wildcard
+	matchGeneral
+)
+
+const (
+	kLit uint8 = iota
+	kStar
+	kQ
+)
+
+// segment is the text between two '*'. q marks the bytes that are a '?' wildcard (nil: none).
+type segment struct {
+	s  string
+	q  []bool
+	sa *shiftAnd // for long segments with '?'
+}
+
+// shiftAndMin is the segment length from which a '?'-segment is searched with Shift-And rather
+// than by trying each start position (which costs up to k per position).
+const shiftAndMin = 16
+
+func compileWildcard(p string, ci bool) *matcher { return compilePattern(p, ci, false) }
+
+// compilePattern compiles p; with escaped, a backslash makes the next character literal (policy
+// variables substitute values and the ${*} ${?} ${$} escapes this way, so a '*' that comes from
+// a request value is never a wildcard).
+func compilePattern(p string, ci, escaped bool) *matcher {
+	m := &matcher{ci: ci}
+	if ci {
+		p = lower(p)
+	}
+	var text []byte
+	var kinds []uint8
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case escaped && c == '\\' && i+1 < len(p):
+			i++
+			text, kinds = append(text, p[i]), append(kinds, kLit)
+		case c == '*':
+			text, kinds = append(text, c), append(kinds, kStar)
+		case c == '?':
+			text, kinds = append(text, c), append(kinds, kQ)
+			m.hasQ = true
+		default:
+			text, kinds = append(text, c), append(kinds, kLit)
+		}
+	}
+	stars := 0
+	for _, k := range kinds {
+		if k == kStar {
+			stars++
+		}
+	}
+	switch {
+	case len(text) > 0 && stars == len(text):
+		m.kind = matchAny
+		return m
+	case stars == 0 && !m.hasQ:
+		m.kind, m.lit = matchLiteral, string(text)
+		return m
+	case stars == 1 && kinds[len(kinds)-1] == kStar && !m.hasQ:
+		m.kind, m.lit = matchPrefix, string(text[:len(text)-1])
+		return m
+	}
+	m.kind = matchGeneral
+	if m.hasQ && !isASCII(string(text)) {
+		m.runeForm(text, kinds)
+	}
+	var segs []segment
+	startSeg := 0
+	for i := 0; i <= len(text); i++ {
+		if i == len(text) || kinds[i] == kStar {
+			segs = append(segs, newSegment(text[startSeg:i], kinds[startSeg:i]))
+			startSeg = i + 1
+		}
+	}
+	if len(segs) == 1 {
+		m.noStar = true
+		m.first = segs[0]
+		m.minLen = len(segs[0].s)
+		return m
+	}
+	m.first, m.last = segs[0], segs[len(segs)-1]
+	m.minLen = len(m.first.s) + len(m.last.s)
+	for _, seg := range segs[1 : len(segs)-1] {
+		if seg.s == "" {
+			continue
+		}
+		m.mids = append(m.mids, seg)
+		m.minLen += len(seg.s)
+	}
+	return m
+}
+
+// runeForm records the pattern as runes for matching '?' against non-ASCII text.
+func (m *matcher) runeForm(text []byte, kinds []uint8) {
+	m.runes, m.kinds = m.runes[:0], m.kinds[:0]
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRune(text[i:])
+		m.runes, m.kinds = append(m.runes, r), append(m.kinds, kinds[i])
+		i += n
+	}
+}
+
+func newSegment(text []byte, kinds []uint8) segment {
+	seg := segment{s: string(text)}
+	for i, k := range kinds {
+		if k == kQ {
+			if seg.q == nil {
+				seg.q = make([]bool, len(kinds))
+			}
+			seg.q[i] = true
+		}
+	}
+	if seg.q != nil && len(text) >= shiftAndMin {
+		seg.sa = newShiftAnd(seg)
+	}
+	return seg
+}
+
+func (m *matcher) match(s string) bool {
+	if m.ci {
+		s = lower(s)
+	}
+	switch m.kind {
+	case matchAny:
+		return true
+	case matchLiteral:
+		return s == m.lit
+	case matchPrefix:
+		return strings.HasPrefix(s, m.lit)
+	}
+	if m.hasQ && (m.runes != nil || !isASCII(s)) {
+		if m.runes == nil {
+			return m.matchRunesFrom(s)
+		}
+		return matchRunes(m.runes, m.kinds, []rune(s))
+	}
+	if m.noStar {
+		return len(s) == len(m.first.s) && m.first.equal(s)
+	}
+	if len(s) < m.minLen {
+		return false
+	}
+	if !m.first.equal(s[:len(m.first.s)]) || !m.last.equal(s[len(s)-len(m.last.s):]) {
+		return false
+	}
+	i, end := len(m.first.s), len(s)-len(m.last.s)
+	for k := range m.mids {
+		seg := &m.mids[k]
+		j := seg.index(s[i:end])
+		if j < 0 {
+			return false
+		}
+		i += j + len(seg.s)
+	}
+	return true
+}
+
+// matchRunesFrom rebuilds the rune form of an ASCII pattern (for non-ASCII input) from its
+// segments; rare, so it may allocate.
+func (m *matcher) matchRunesFrom(s string) bool {
+	var runes []rune
+	var kinds []uint8
+	add := func(seg segment) {
+		for i := 0; i < len(seg.s); i++ {
+			runes = append(runes, rune(seg.s[i]))
+			k := kLit
+			if seg.q != nil && seg.q[i] {
+				k = kQ
+			}
+			kinds = append(kinds, k)
+		}
+	}
+	add(m.first)
+	if !m.noStar {
+		for _, seg := range m.mids {
+			runes, kinds = append(runes, '*'), append(kinds, kStar)
+			add(seg)
+		}
+		runes, kinds = append(runes, '*'), append(kinds, kStar)
+		add(m.last)
+	}
+	return matchRunes(runes, kinds, []rune(s))
+}
+
+// equal compares the segment with a string of the same length.
+func (seg *segment) equal(s string) bool {
+	if len(seg.s) != len(s) {
+		return false
+	}
+	if seg.q == nil {
+		return seg.s == s
+	}
+	for i := 0; i < len(s); i++ {
+		if !seg.q[i] && seg.s[i] != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// index finds the leftmost occurrence of the segment in s.
+func (seg *segment) index(s string) int {
+	if seg.q == nil {
+		return strings.Index(s, seg.s)
+	}
+	if seg.sa != nil {
+		return seg.sa.index(s)
+	}
+	k := len(seg.s)
+	for i := 0; i+k <= len(s); i++ {
+		if seg.equal(s[i : i+k]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// shiftAnd is the Baeza-Yates–Gonnet bit-parallel matcher for one segment, with '?' matching
+// every byte. Bit j of the state is set when the last j+1 bytes match the segment's first j+1.
+type shiftAnd struct {
+	n     int
+	words int
+	masks [256][]uint64
+}
+
+func newShiftAnd(seg segment) *shiftAnd {
+	sa := &shiftAnd{n: len(seg.s), words: (len(seg.s) + 63) / 64}
+	backing := make([]uint64, 256*sa.words)
+	for c := 0; c < 256; c++ {
+		sa.masks[c] = backing[c*sa.words : (c+1)*sa.words]
+	}
+	for j := 0; j < len(seg.s); j++ {
+		w, b := j/64, uint(j%64)
+		if seg.q[j] {
+			for c := 0; c < 256; c++ {
+				sa.masks[c][w] |= 1 << b
+			}
+			continue
+		}
+		sa.masks[seg.s[j]][w] |= 1 << b
+	}
+	return sa
+}
+
+func (sa *shiftAnd) index(s string) int {
+	var small [4]uint64
+	state := small[:]
+	if sa.words > len(small) {
+		state = make([]uint64, sa.words)
+	} else {
+		state = small[:sa.words]
+	}
+	lastW, lastB := (sa.n-1)/64, uint((sa.n-1)%64)
+	for i := 0; i < len(s); i++ {
+		mask := sa.masks[s[i]]
+		carry := uint64(1) // the empty prefix always matches
+		for w := 0; w < sa.words; w++ {
+			next := state[w] >> 63
+			state[w] = ((state[w] << 1) | carry) & mask[w]
+			carry = next
+		}
+		if state[lastW]&(1<<lastB) != 0 {
+			return i - sa.n + 1
+		}
+	}
+	return -1
+}
+
+// matchRunes is the same algorithm over runes, for non-ASCII input where '?' must consume a
+// whole character.
+func matchRunes(p []rune, kinds []uint8, s []rune) bool {
+	type seg struct {
+		r []rune
+		k []uint8
+	}
+	var segs []seg
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || kinds[i] == kStar {
+			segs = append(segs, seg{p[start:i], kinds[start:i]})
+			start = i + 1
+		}
+	}
+	eq := func(g seg, t []rune) bool {
+		if len(g.r) != len(t) {
+			return false
+		}
+		for i := range t {
+			if g.k[i] != kQ && g.r[i] != t[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if len(segs) == 1 {
+		return eq(segs[0], s)
+	}
+	first, last := segs[0], segs[len(segs)-1]
+	if len(s) < len(first.r)+len(last.r) || !eq(first, s[:len(first.r)]) || !eq(last, s[len(s)-len(last.r):]) {
+		return false
+	}
+	i, end := len(first.r), len(s)-len(last.r)
+	for _, g := range segs[1 : len(segs)-1] {
+		if len(g.r) == 0 {
+			continue
+		}
+		found := -1
+		for j := i; j+len(g.r) <= end; j++ {
+			if eq(g, s[j:j+len(g.r)]) {
+				found = j
+				break
+			}
+		}
+		if found < 0 {
+			return false
+		}
+		i = found + len(g.r)
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// lower lower-cases s without allocating when it is already lower-case ASCII.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// arnParts splits an ARN into its six colon-separated components; the resource part keeps any
+// further colons. ok is false when s has fewer than six components.
+func arnParts(s string) (parts [6]string, ok bool) {
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(s, ':')
+		if j < 0 {
+			return parts, false
+		}
+		parts[i], s = s[:j], s[j+1:]
+	}
+	parts[5] = s
+	return parts, true
+}
+
+// arnMatcher matches ARNs the way Resource and the Arn* condition operators do: "Each of the six
+// colon-delimited components of the ARN is checked separately and each can include multi-character
+// match wildcards (*) or single-character match wildcards (?)" (IAM User Guide, "Condition
+// operators", Amazon Resource Name (ARN) condition operators). Matching is case-sensitive.
+type arnMatcher struct {
+	raw   string
+	any   bool // "*"
+	valid bool // has six components
+	exact bool // no wildcard: plain comparison
+	parts [6]*matcher
+}
+
+func compileARN(p string) *arnMatcher { return compileARNPattern(p, false) }
+
+func compileARNPattern(p string, escaped bool) *arnMatcher {
+	a := &arnMatcher{raw: p}
+	if p == "*" {
+		a.any = true
+		return a
+	}
+	if !strings.ContainsAny(p, "*?\\") {
+		a.exact, a.valid = true, true
+		return a
+	}
+	parts, ok := arnParts(p)
+	if !ok {
+		return a
+	}
+	a.valid = true
+	for i, part := range parts {
+		a.parts[i] = compilePattern(part, false, escaped)
+	}
+	return a
+}
+
+func (a *arnMatcher) match(s string) bool {
+	switch {
+	case a.any:
+		return true
+	case !a.valid:
+		return false
+	case a.exact:
+		return s == a.raw
+	}
+	parts, ok := arnParts(s)
+	if !ok {
+		return false
+	}
+	for i := range parts {
+		if !a.parts[i].match(parts[i]) {
+			return false
+		}
+	}
+	return true
+}
