@@ -1,0 +1,114 @@
+package xsdoctor_test
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/xsdoctor/xsdoctor"
+
+// goList runs "go list" in the module and returns one line per package.
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(goBin, append([]string{"list"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// deps returns every package pkg depends on, transitively, with whether it is in the standard
+// library.
+func deps(t *testing.T, pkg string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, l := range goList(t, "-deps", "-f", "{{.ImportPath}} {{.Standard}}", pkg) {
+		path, std, _ := strings.Cut(l, " ")
+		out[path] = std == "true"
+	}
+	return out
+}
+
+// TestDependencyRules keeps the layering of style.md true: data flows one way (flags → probe →
+// Facts → door → Diagnosis → report), the vocabulary and the policy engine need nothing but the
+// standard library, and only probe (and the emulator, and the command that wires them) know the
+// AWS SDK.
+func TestDependencyRules(t *testing.T) {
+	rules := []struct {
+		pkg    string
+		stdlib bool     // nothing but the standard library
+		forbid []string // import path prefixes that must not appear among the deps
+	}{
+		{pkg: module, stdlib: true},
+		{pkg: module + "/policy", stdlib: true},
+		{pkg: module + "/request", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/report"}},
+		{pkg: module + "/door", forbid: []string{"github.com/aws/", module + "/probe", module + "/report", module + "/internal/awsemu", module + "/cmd/"}},
+		{pkg: module + "/report", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/policy", module + "/internal/awsemu", module + "/cmd/", "golang.org/x/term"}},
+		{pkg: module + "/probe", forbid: []string{module + "/door", module + "/report", module + "/internal/awsemu", module + "/cmd/"}},
+	}
+	for _, r := range rules {
+		t.Run(strings.TrimPrefix(r.pkg, module+"/"), func(t *testing.T) {
+			for dep, std := range deps(t, r.pkg) {
+				if dep == r.pkg {
+					continue
+				}
+				if r.stdlib && !std {
+					t.Errorf("%s depends on %s, but may use only the standard library", r.pkg, dep)
+				}
+				for _, f := range r.forbid {
+					if dep == strings.TrimSuffix(f, "/") || strings.HasPrefix(dep, f) {
+						t.Errorf("%s depends on %s (style.md: data flows one way)", r.pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestOnlyTheCommandKnowsFlagsAndTerminals checks "only cmd/xsdoctor knows about flags,
+// environment, terminals and exit codes" where an import can show it: no library package imports
+// the flag package or a terminal library.
+func TestOnlyTheCommandKnowsFlagsAndTerminals(t *testing.T) {
+	for _, l := range goList(t, "-f", "{{.ImportPath}}: {{join .Imports \" \"}}", "./...") {
+		pkg, imports, _ := strings.Cut(l, ": ")
+		if strings.HasPrefix(pkg, module+"/cmd/") {
+			continue
+		}
+		for _, imp := range strings.Fields(imports) {
+			if imp == "flag" || strings.HasPrefix(imp, "golang.org/x/term") {
+				t.Errorf("%s imports %s: flags and terminals belong to cmd/xsdoctor", pkg, imp)
+			}
+		}
+	}
+}
+
+// TestNothingImportsTheCommand: cmd/xsdoctor is the top of the graph.
+func TestNothingImportsTheCommand(t *testing.T) {
+	for _, l := range goList(t, "-f", "{{.ImportPath}}: {{join .Imports \" \"}} {{join .TestImports \" \"}}", "./...") {
+		pkg, imports, _ := strings.Cut(l, ": ")
+		for _, imp := range strings.Fields(imports) {
+			if strings.HasPrefix(imp, module+"/cmd/") && imp != pkg {
+				t.Errorf("%s imports %s", pkg, imp)
+			}
+		}
+	}
+}
