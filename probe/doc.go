@@ -1,0 +1,62 @@
+// Package probe is the only part of xsdoctor that talks to AWS. Gather reads, with each side's
+// own read-only credentials, everything the three doors depend on and returns it as
+// xsdoctor.Facts; a read that fails is recorded next to the fact it would have produced (a
+// *xsdoctor.ReadError with the AWS error code and the IAM action that was missing), it never
+// aborts the run.
+//
+// # API
+//
+//	type Options struct {
+//	    Secret, Consumer string                         // as typed by the user
+//	    OwnerRole, ConsumerRole, KeyRole string
+//	    OwnerProfile, ConsumerProfile string
+//	    ExternalID, SessionName, Region string
+//	    Live bool
+//	    Timeout time.Duration                           // bounds the whole probe (default 60s)
+//	    Endpoint string                                 // optional BaseEndpoint override
+//	    HTTPClient aws.HTTPClient                       // optional; tests and demo
+//	    ConfigOptions []func(*config.LoadOptions) error // optional extras (tests, demo)
+//	    Log io.Writer                                   // --debug: one line per AWS call
+//	    Now func() time.Time
+//	}
+//	func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error)
+//
+// Gather returns an error only for
+//   - a usage error, *UsageError: a malformed ARN, an inspector role in the wrong account, a
+//     secret name or partial ARN that the owner account cannot resolve to a full ARN (exit 2);
+//   - nothing probed at all, *ProbeError: no base credentials, or the timeout or the network
+//     failed every call before a single fact was read (exit 4).
+//
+// # Credentials
+//
+// Credentials come only from the SDK's own chain (config.LoadDefaultConfig: environment, shared
+// config and credentials files, SSO, aws-vault and granted exports, IMDS). --owner-profile and
+// --consumer-profile select a shared-config profile for that side (config.WithSharedConfigProfile).
+// --owner-role, --consumer-role and --key-role are assumed with stscreds.NewAssumeRoleProvider,
+// cached with aws.NewCredentialsCache (so each role is assumed once), with --external-id and a
+// session name that shows up in the target account's CloudTrail ("xsdoctor-<user>" unless
+// --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
+// from the owner side's base credentials, the consumer role from the consumer side's. The region
+// is the secret ARN's (--region overrides); AWS_ENDPOINT_URL is honoured by the SDK, and
+// Options.Endpoint sets the same BaseEndpoint explicitly.
+//
+// Each side is read with its own credentials, because cross-account reads are partial on AWS
+// (GetKeyPolicy only works from the key's account) and absent on moto: the secret and its policy
+// with the owner's, the key with the key account's (the owner's when the key lives there), the
+// role, its policies, the simulator and the consumer's organization with the consumer's.
+//
+// # Read-only by construction
+//
+// Every client the probe builds carries an allowlist middleware in the Initialize step: an
+// operation that is not one of the reads below (plus sts:AssumeRole and sts:GetCallerIdentity)
+// fails before it is serialized, signed or sent. secretsmanager:GetSecretValue is allowed only
+// on the one client --live builds, and its value is discarded unread.
+//
+// # Critical path
+//
+// Independent reads run concurrently: both accounts at once; the key policy beside the grants
+// beside the secret policy; every role policy at once. The standard case is four dependent round
+// trips: owner AssumeRole → DescribeSecret → key reads; consumer AssumeRole → GetRole and the
+// policy lists → each policy → GetPolicyVersion, with the KMS simulation waiting for the key ARN.
+// No call is made twice.
+package probe

@@ -1,0 +1,272 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/xsdoctor/xsdoctor"
+)
+
+// gatherer is one run of Gather: the parsed input, the sessions, the futures that chain the
+// dependent reads, and the facts being filled. Each goroutine writes its own part of f; what
+// several write (policies, simulations, memo tables) is guarded by mu.
+type gatherer struct {
+	o           Options
+	ctx         context.Context
+	rec         *recorder
+	now         time.Time
+	sessionName string
+
+	secretARN    arn // the full secret ARN (resolved when the input was not one)
+	consumer     principalInput
+	ownerAccount string
+
+	ownerBase, consumerBase  aws.Config
+	owner, consumerSess, key *session
+
+	secretF *future[secretResult]
+	keyF    *future[keyResult]
+	roleF   *future[roleResult]
+
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	f       xsdoctor.Facts
+	managed map[string]*future[managedResult]
+	orgs    map[string]*future[xsdoctor.Account]
+	idents  map[string]*future[identity]
+	keyAcct string
+}
+
+// Gather reads from AWS every fact door.Check needs, each side with its own credentials, and
+// returns them. It returns an error only for a usage error (*UsageError) or when nothing could
+// be probed at all (*ProbeError); every other failure is recorded in the facts.
+func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
+	secretIn, err := parseSecret(o.Secret)
+	if err != nil {
+		return xsdoctor.Facts{}, err
+	}
+	consumer, err := parseConsumer(o.Consumer)
+	if err != nil {
+		return xsdoctor.Facts{}, err
+	}
+	var ownerRole roleARN
+	if o.OwnerRole != "" {
+		if ownerRole, err = parseRole(o.OwnerRole, "--owner-role"); err != nil {
+			return xsdoctor.Facts{}, err
+		}
+		if secretIn.IsARN && ownerRole.Account != secretIn.ARN.Account {
+			return xsdoctor.Facts{}, usagef("--owner-role", "pass a read-only role in the secret's account "+secretIn.ARN.Account,
+				"%s is in account %s, but the secret is in %s", o.OwnerRole, ownerRole.Account, secretIn.ARN.Account)
+		}
+	}
+	if o.ConsumerRole != "" {
+		r, err := parseRole(o.ConsumerRole, "--consumer-role")
+		if err != nil {
+			return xsdoctor.Facts{}, err
+		}
+		if r.Account != consumer.Account {
+			return xsdoctor.Facts{}, usagef("--consumer-role", "pass a read-only role in the consumer's account "+consumer.Account,
+				"%s is in account %s, but the consumer is in %s", o.ConsumerRole, r.Account, consumer.Account)
+		}
+	}
+	var keyRole roleARN
+	if o.KeyRole != "" {
+		if keyRole, err = parseRole(o.KeyRole, "--key-role"); err != nil {
+			return xsdoctor.Facts{}, err
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	g := &gatherer{
+		o: o, ctx: ctx, rec: &recorder{log: o.Log}, now: o.now().UTC(), sessionName: o.sessionName(),
+		consumer: consumer,
+		secretF:  newFuture[secretResult](), keyF: newFuture[keyResult](), roleF: newFuture[roleResult](),
+		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
+		idents: map[string]*future[identity]{},
+	}
+
+	// Region: the secret ARN's, unless --region says otherwise; for a name, --region or the
+	// owner side's configured region (a name resolves in the caller's region).
+	region := o.Region
+	if region == "" && secretIn.IsARN {
+		region = secretIn.ARN.Region
+	}
+	if g.ownerBase, err = loadBase(ctx, o, o.OwnerProfile, region); err != nil {
+		return xsdoctor.Facts{}, err
+	}
+	if region == "" {
+		region = g.ownerBase.Region
+	}
+	if region == "" {
+		return xsdoctor.Facts{}, usagef("--region", "pass --region, or the secret's full ARN, which names its region",
+			"cannot tell the region of secret %q", secretIn.Arg)
+	}
+	g.ownerBase.Region = region
+	g.consumerBase = g.ownerBase
+	if o.ConsumerProfile != o.OwnerProfile {
+		if g.consumerBase, err = loadBase(ctx, o, o.ConsumerProfile, region); err != nil {
+			return xsdoctor.Facts{}, err
+		}
+	}
+	if err := checkBase(ctx, g.ownerBase, "owner"); err != nil {
+		return xsdoctor.Facts{}, err
+	}
+	if o.ConsumerProfile != o.OwnerProfile {
+		if err := checkBase(ctx, g.consumerBase, "consumer"); err != nil {
+			return xsdoctor.Facts{}, err
+		}
+	}
+
+	g.ownerAccount = secretIn.ARN.Account
+	if g.ownerAccount == "" {
+		g.ownerAccount = ownerRole.Account
+	}
+	g.owner = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "owner", role: o.OwnerRole, account: g.ownerAccount,
+		profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
+	if o.KeyRole != "" {
+		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: keyRole.Account,
+			profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
+	}
+
+	// A name or partial ARN is resolved first, with the owner's credentials: it resolves in the
+	// caller's own account, which is why the owner account then comes from --owner-role or
+	// --owner-profile (aws-semantics §3.1). The DescribeSecret answer is kept: it is the
+	// secret's DescribeSecret, not a second call.
+	g.secretARN = secretIn.ARN
+	resolved := false
+	var described *secretsmanager.DescribeSecretOutput
+	if secretIn.Partial {
+		out, re := describe(ctx, g.owner, secretIn.Arg)
+		if re != nil {
+			return g.resolveFailed(secretIn.Arg, re)
+		}
+		a, ok := parseARN(aws.ToString(out.ARN))
+		if !ok {
+			return xsdoctor.Facts{}, &ProbeError{Msg: fmt.Sprintf("DescribeSecret %q returned no ARN", secretIn.Arg)}
+		}
+		g.secretARN, described, resolved = a, out, a.String() != secretIn.Arg
+		g.ownerAccount = a.Account
+		g.owner.setAccount(a.Account)
+	}
+
+	// The consumer side shares the owner's session only when it is the same account read with
+	// the same credentials: one client per account, no call made twice.
+	if consumer.Account == g.ownerAccount && (o.ConsumerRole == "" && o.ConsumerProfile == "" ||
+		o.ConsumerRole == o.OwnerRole && o.ConsumerProfile == o.OwnerProfile) {
+		g.consumerSess = g.owner
+	} else {
+		g.consumerSess = newSession(g.consumerBase, g.rec, sessionConfig{purpose: "consumer", role: o.ConsumerRole,
+			account: consumer.Account, profile: o.ConsumerProfile, externalID: o.ExternalID, sessionName: g.sessionName,
+			allowed: allowRead})
+	}
+
+	f := &g.f
+	f.Now = g.now.Format(time.RFC3339)
+	f.Input = xsdoctor.Input{SecretArg: secretIn.Arg, SecretARN: g.secretARN.String(), Resolved: resolved,
+		ConsumerArg: consumer.Arg, Region: region}
+	f.Secret.ARN, f.Secret.Account, f.Secret.Region = g.secretARN.String(), g.secretARN.Account, g.secretARN.Region
+	f.Role.ARN, f.Role.Name, f.Role.Session = consumer.RoleARN, consumer.RoleName, consumer.Session
+	if consumer.Session == "" {
+		f.Role.Path = consumer.RolePath
+	}
+
+	secretARN := g.secretARN.String()
+	g.async(func(ctx context.Context) { g.readSecret(ctx, described, nil) })
+	g.async(func(ctx context.Context) { g.readSecretPolicy(ctx, secretARN) })
+	g.async(g.readKey)
+	ownerOrg := g.orgOf(g.ownerAccount, g.owner)
+	consumerOrg := g.orgOf(consumer.Account, g.consumerSess)
+	g.async(g.readRole)
+	g.async(g.simulate)
+	var live *xsdoctor.Live
+	if o.Live {
+		g.async(func(ctx context.Context) { live = g.live(ctx, secretARN) })
+	}
+	g.wg.Wait()
+
+	f.Owner = ownerOrg.get()
+	f.Consumer = consumerOrg.get()
+	if g.keyAcct != "" {
+		ko := g.orgs[g.keyAcct].get()
+		f.KeyOwner = &ko
+	}
+	f.Live = live
+	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
+		if s != nil && s.fail != nil {
+			f.AssumeFailures = appendFailure(f.AssumeFailures, *s.fail)
+		}
+	}
+	sortPolicies(f.Role.Policies)
+	sort.SliceStable(f.Role.PolicyErrs, func(i, j int) bool {
+		a, b := f.Role.PolicyErrs[i], f.Role.PolicyErrs[j]
+		if a.Call != b.Call {
+			return a.Call < b.Call
+		}
+		return a.Message < b.Message
+	})
+	sort.SliceStable(f.Simulations, func(i, j int) bool {
+		a, b := f.Simulations[i], f.Simulations[j]
+		if a.Action != b.Action {
+			return a.Action > b.Action // secretsmanager:GetSecretValue before kms:Decrypt
+		}
+		return a.Resource < b.Resource
+	})
+	calls, answered, _ := g.rec.result()
+	f.Calls = calls
+	if !answered {
+		pe := &ProbeError{Msg: "could not probe AWS at all: no call got an answer",
+			Hint: "check the network, the endpoint (AWS_ENDPOINT_URL) and --timeout"}
+		if err := ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
+			pe.Msg = fmt.Sprintf("timed out after %s before any fact was read", o.timeout())
+			pe.Err = err
+		}
+		return *f, pe
+	}
+	return *f, nil
+}
+
+func allowRead(call string) bool { return readOnly[call] }
+
+// async runs fn in its own goroutine under the probe's context; Gather waits for all of them.
+func (g *gatherer) async(fn func(ctx context.Context)) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn(g.ctx)
+	}()
+}
+
+// resolveFailed turns a failed resolution of a name or partial ARN into the error Gather
+// returns: a usage error when AWS answered (not found, denied, role not assumable), a probe
+// error when it did not answer at all.
+func (g *gatherer) resolveFailed(arg string, re *xsdoctor.ReadError) (xsdoctor.Facts, error) {
+	cause := fmt.Errorf("%s: %s", re.Call, re.Message)
+	if re.Code != "" {
+		cause = fmt.Errorf("%s: %s: %s", re.Call, re.Code, re.Message)
+	}
+	if re.Code == "" {
+		if _, answered, _ := g.rec.result(); !answered {
+			return xsdoctor.Facts{}, &ProbeError{Msg: fmt.Sprintf("could not resolve secret %q: AWS did not answer", arg), Err: cause,
+				Hint: "check the network, the endpoint (AWS_ENDPOINT_URL) and --timeout"}
+		}
+	}
+	return xsdoctor.Facts{}, &UsageError{Arg: "SECRET", Msg: fmt.Sprintf("cannot resolve %q to a full secret ARN in the owner account", arg), Err: cause,
+		Hint: "pass the secret's full ARN (cross-account readers must use it anyway), or the --owner-role/--owner-profile of the account that holds the secret, and --region"}
+}
+
+func appendFailure(list []xsdoctor.AssumeFailure, a xsdoctor.AssumeFailure) []xsdoctor.AssumeFailure {
+	for _, x := range list {
+		if x == a {
+			return list
+		}
+	}
+	return append(list, a)
+}
