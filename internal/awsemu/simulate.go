@@ -159,17 +159,15 @@ func (s *Scenario) Simulate(role *Role, in SimulationInput) ([]EvaluationResult,
 	var out []EvaluationResult
 	for _, action := range in.ActionNames {
 		for _, resource := range resources {
+			// Without a resource policy the simulator answers for the identity side alone: the
+			// resource is treated as the caller's own (and for kms: actions no key policy is
+			// judged), so the cross-account rule cannot turn it into a deny.
 			owner := role.Account
 			if resourcePolicy != nil {
 				owner = firstNonEmpty(in.ResourceOwner, accountOf(resource), role.Account)
 			}
 			req := policy.Request{Principal: principal, Action: action, Resource: resource, ResourceAccount: owner, Context: ctx}
 			set := policy.Set{Identity: identity, Boundary: boundary, SCPs: scps, Resource: resourcePolicy}
-			if resourcePolicy == nil && strings.HasPrefix(strings.ToLower(action), "kms:") {
-				// The simulator fetches no key policy: it answers for the identity side, which
-				// is what a key whose default policy delegates to IAM would decide.
-				set.Resource = &policy.Named{Name: "default-key-policy", Doc: defaultKeyPolicyDoc(role.Account)}
-			}
 			r := policy.Evaluate(req, set)
 			res := EvaluationResult{EvalActionName: action, EvalResourceName: resource, EvalDecision: simDecision(r.Decision)}
 			res.MatchedStatements = matchedStatements(r, sources)
@@ -410,13 +408,4 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func accountOf(arn string) string {
 	p, _ := parseARN(arn)
 	return p.Account
-}
-
-// defaultKeyPolicyDoc is the default key policy of account, parsed.
-func defaultKeyPolicyDoc(account string) *policy.Document {
-	doc, err := policy.Parse(DefaultKeyPolicy(account))
-	if err != nil {
-		panic("awsemu: default key policy: " + err.Error())
-	}
-	return doc
 }
