@@ -35,15 +35,20 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	gaps = append(gaps, problems...)
 
 	acts := []consumerAction{c.judge(c.getSecret, ids, boundary)}
-	if c.keyARN != "" {
+	switch {
+	case c.awsManaged():
+		// The AWS managed key can never be shared; the consumer's kms:Decrypt is judged against
+		// the customer managed key the KEY_AWS_MANAGED fix creates, not against this one.
+	case c.keyARN != "":
 		acts = append(acts, c.judge(c.decrypt, ids, boundary))
-	} else {
+	default:
 		gaps = append(gaps, "the key ARN is unknown, so kms:Decrypt cannot be evaluated")
 	}
 
-	var closed, cond, notes []xsdoctor.Finding
+	var closed, noAllow, cond, notes []xsdoctor.Finding
 	for _, a := range acts {
 		closed = append(closed, a.closed...)
+		noAllow = append(noAllow, a.noAllow...)
 		cond = append(cond, a.conditional...)
 		notes = append(notes, a.notes...)
 	}
@@ -57,9 +62,9 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	}
 
 	switch {
-	case len(closed) > 0:
+	case len(closed) > 0 || len(noAllow) > 0 && len(gaps) == 0:
 		d.State = xsdoctor.StateClosed
-		d.Findings = append(closed, notes...)
+		d.Findings = append(append(closed, noAllow...), notes...)
 	case len(gaps) > 0:
 		d.State = xsdoctor.StateUnknown
 		f := xsdoctor.Finding{
@@ -70,7 +75,21 @@ func (c *check) consumerDoor() xsdoctor.Door {
 		for _, e := range gapErrs {
 			f.Evidence = append(f.Evidence, xsdoctor.Evidence{Source: e.Call, Note: readErrText(&e)})
 		}
-		d.Findings = append(append([]xsdoctor.Finding{f}, cond...), notes...)
+		if len(f.Evidence) == 0 {
+			f.Evidence = []xsdoctor.Evidence{{Source: "role " + c.roleARN, Note: strings.Join(gaps, "; ")}}
+		}
+		// The simulator reads every policy itself: its answer is a hint where local evaluation
+		// is incomplete, not a disagreement.
+		for i := range c.f.Simulations {
+			f.Evidence = append(f.Evidence, simEvidence(&c.f.Simulations[i]))
+		}
+		var kept []xsdoctor.Finding
+		for _, n := range notes {
+			if n.Code != xsdoctor.SimulationDisagrees {
+				kept = append(kept, n)
+			}
+		}
+		d.Findings = append(append([]xsdoctor.Finding{f}, cond...), kept...)
 	case len(cond) > 0:
 		d.State = xsdoctor.StateConditional
 		d.Findings = append(cond, notes...)
@@ -83,7 +102,10 @@ func (c *check) consumerDoor() xsdoctor.Door {
 
 // consumerAction is the verdict on one of the two actions.
 type consumerAction struct {
-	closed, conditional, notes []xsdoctor.Finding
+	closed      []xsdoctor.Finding // proven: an explicit deny, an SCP or boundary the simulator saw
+	noAllow     []xsdoctor.Finding // no allow among the policies read: proven only when all were read
+	conditional []xsdoctor.Finding
+	notes       []xsdoctor.Finding
 }
 
 // judge evaluates one request on the consumer's side.
@@ -127,7 +149,7 @@ func (c *check) judge(req policy.Request, ids []policy.Named, boundary *policy.N
 	case policy.ImplicitDeny:
 		switch {
 		case c.boundaryBlocks(req, ids, boundary, res):
-			a.closed = append(a.closed, c.boundaryDeny(req, sim, boundary, &res))
+			a.noAllow = append(a.noAllow, c.boundaryDeny(req, sim, boundary, &res))
 		case kms && c.grantAllows():
 			// A grant to the consumer may stand in for its IAM permission (AWS KMS Developer
 			// Guide, "Grants in AWS KMS"; aws-semantics §2.8 marks this to verify live).
@@ -139,9 +161,9 @@ func (c *check) judge(req policy.Request, ids []policy.Named, boundary *policy.N
 			})
 			local = policy.Allow
 		case kms:
-			a.closed = append(a.closed, c.iamNoKMS(res, ids))
+			a.noAllow = append(a.noAllow, c.iamNoKMS(res, ids))
 		default:
-			a.closed = append(a.closed, c.iamNoSecret(res, ids))
+			a.noAllow = append(a.noAllow, c.iamNoSecret(res, ids))
 		}
 	default:
 		if f := c.conditionalFinding("The consumer-iam door ("+req.Action+")", res); f != nil {
@@ -350,7 +372,7 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 			Fix:      c.iamFix("In account "+c.consumer+", allow GetSecretValue on the full secret ARN (or correct the Resource of the statement in the evidence).", c.iamSecretStatement(), "read-cross-account-secret"),
 		}
 	}
-	ev := c.misses(res, policy.TypeIdentity)
+	ev := c.misses(res, append(conditionMiss, otherMiss...), policy.TypeIdentity)
 	if len(ev) == 0 {
 		ev = []xsdoctor.Evidence{{Source: "identity policies of " + c.roleARN, Note: fmt.Sprintf("%d policies read; none allows %s on %s", len(ids), action, c.secretARN)}}
 	}
@@ -438,7 +460,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 			Fix:      c.iamFix("In account "+c.consumer+", name the key ARN instead of the alias.", c.iamKMSStatement(), "decrypt-cross-account-secret"),
 		}
 	}
-	ev := append(other, c.misses(res, policy.TypeIdentity)...)
+	ev := append(other, c.misses(res, append(conditionMiss, otherMiss...), policy.TypeIdentity)...)
 	if len(ev) == 0 {
 		ev = []xsdoctor.Evidence{{Source: "identity policies of " + c.roleARN, Note: fmt.Sprintf("%d policies read; none allows %s on %s", len(ids), action, c.keyARN)}}
 	}

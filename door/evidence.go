@@ -49,16 +49,22 @@ func (c *check) matched(res policy.Result, effect string, types ...policy.Policy
 
 // misses returns the near misses on the given policy types (statements that name the principal
 // and action but failed on a condition or resource) as evidence with expected and actual values.
-func (c *check) misses(res policy.Result, types ...policy.PolicyType) []xsdoctor.Evidence {
+func (c *check) misses(res policy.Result, elements []string, types ...policy.PolicyType) []xsdoctor.Evidence {
 	var out []xsdoctor.Evidence
 	for _, m := range res.Misses {
-		if !fromRead(m.Statement) || !hasType(types, m.Statement.Type) {
+		if !fromRead(m.Statement) || !hasType(types, m.Statement.Type) || !hasElement(elements, m.Element) {
 			continue
 		}
 		ev := c.refEvidence(m.Statement, "")
 		switch m.Element {
 		case "Condition":
 			ev.Condition = strings.TrimSpace(m.Operator + " " + m.Key)
+		case "Principal", "NotPrincipal":
+			ev.Condition = m.Element
+			ev.Note = "the statement would apply but names other principals"
+		case "Action", "NotAction":
+			ev.Condition = m.Element
+			ev.Note = "the statement names the consumer but not this action"
 		default:
 			ev.Condition = m.Element
 		}
@@ -111,6 +117,21 @@ func (c *check) conditionalFinding(door string, res policy.Result) *xsdoctor.Fin
 		Detail:   "Check the values the workload really sends (for example the VPC endpoint it calls through) against the expected values below.",
 		Evidence: ev,
 	}
+}
+
+// Elements of a Miss, grouped by what they mean for a finding.
+var (
+	conditionMiss = []string{"Condition"}
+	otherMiss     = []string{"Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource"}
+)
+
+func hasElement(elements []string, e string) bool {
+	for _, x := range elements {
+		if x == e {
+			return true
+		}
+	}
+	return false
 }
 
 func hasType(types []policy.PolicyType, t policy.PolicyType) bool {

@@ -248,6 +248,8 @@ func (c *check) keyUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Findi
 	}
 	if re != nil {
 		f.Evidence = []xsdoctor.Evidence{{Source: re.Call, Note: readErrText(re)}}
+	} else {
+		f.Evidence = []xsdoctor.Evidence{{Source: "key " + c.keyName(), Note: why}}
 	}
 	return f
 }
@@ -271,8 +273,8 @@ func (c *check) keyExplicitDeny(res policy.Result) xsdoctor.Finding {
 // keyNoAllow explains an implicit deny: a statement naming the consumer whose condition failed
 // (KEY_POLICY_CONDITION_MISMATCH), or no statement naming the consumer at all.
 func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
-	miss := c.misses(res, policy.TypeResource, policy.TypeGrant)
-	if len(miss) == 0 {
+	miss := c.misses(res, conditionMiss, policy.TypeResource, policy.TypeGrant)
+	if len(miss) == 0 && len(res.Misses) == 0 {
 		miss = c.rawConditionMisses(keyPolicyName, c.f.Key.Policy, "kms:Decrypt", c.decrypt)
 	}
 	if len(miss) > 0 {
@@ -286,7 +288,7 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 		}
 		return f
 	}
-	ev := c.whoIsAllowed(keyPolicyName, c.f.Key.Policy, "kms:Decrypt")
+	ev := append(c.whoIsAllowed(keyPolicyName, c.f.Key.Policy, "kms:Decrypt"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource, policy.TypeGrant)...)
 	if len(c.f.Key.Grants) > 0 {
 		ev = append(ev, xsdoctor.Evidence{Source: "kms:ListGrants " + c.keyARN, Note: fmt.Sprintf("%d grant(s), none lets %s Decrypt this secret", len(c.f.Key.Grants), c.principal())})
 	}

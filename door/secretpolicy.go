@@ -84,6 +84,8 @@ func (c *check) secretUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Fi
 	}
 	if re != nil {
 		f.Evidence = []xsdoctor.Evidence{{Source: re.Call, Note: readErrText(re)}}
+	} else {
+		f.Evidence = []xsdoctor.Evidence{{Source: "secret " + c.secretARN, Note: why}}
 	}
 	return f
 }
@@ -166,8 +168,8 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 			Fix:      c.secretPolicyFix("In account "+c.owner+", replace the dangling principal with the role ARN (re-save the policy with this statement).", true),
 		}
 	}
-	miss := c.misses(res, policy.TypeResource)
-	if len(miss) == 0 {
+	miss := c.misses(res, conditionMiss, policy.TypeResource)
+	if len(miss) == 0 && len(res.Misses) == 0 {
 		miss = c.rawConditionMisses(secretPolicyName, text, "secretsmanager:GetSecretValue", c.getSecret)
 	}
 	if len(miss) > 0 {
@@ -182,7 +184,7 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	return xsdoctor.Finding{
 		Code:     xsdoctor.SecretPolicyNoAllow,
 		Summary:  fmt.Sprintf("No statement in the resource policy of %s allows %s secretsmanager:GetSecretValue", c.secretARN, c.principal()),
-		Evidence: c.whoIsAllowed(secretPolicyName, text, "secretsmanager:GetSecretValue"),
+		Evidence: append(c.whoIsAllowed(secretPolicyName, text, "secretsmanager:GetSecretValue"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource)...),
 		Fix:      c.secretPolicyFix("In account "+c.owner+", add this statement to the secret's resource policy.", true),
 	}
 }
