@@ -83,7 +83,7 @@ func (s *server) getRole(c *call, f form) (any, *apiError) {
 		out.PermissionsBoundary = &struct {
 			PermissionsBoundaryType string `xml:"PermissionsBoundaryType"`
 			PermissionsBoundaryArn  string `xml:"PermissionsBoundaryArn"`
-		}{"Policy", r.PermissionsBoundary}
+		}{"PermissionsBoundaryPolicy", r.PermissionsBoundary}
 	}
 	keys := make([]string, 0, len(r.Tags))
 	for k := range r.Tags {

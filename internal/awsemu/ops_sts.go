@@ -38,7 +38,7 @@ type assumeRoleResult struct {
 
 var (
 	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]{2,1224}$`)
+	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )
 
 // Session durations (STS API reference: AssumeRole, DurationSeconds). Scenario roles keep IAM's
@@ -76,7 +76,7 @@ func (s *server) assumeRole(c *call, f form) (any, *apiError) {
 		duration = n
 	}
 	externalID := f.get("ExternalId")
-	if externalID != "" && !externalIDRe.MatchString(externalID) {
+	if externalID != "" && (len(externalID) < 2 || len(externalID) > 1224 || !externalIDRe.MatchString(externalID)) {
 		return nil, errorf("ValidationError", "1 validation error detected: Value '%s' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*", externalID)
 	}
 

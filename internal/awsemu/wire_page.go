@@ -23,11 +23,11 @@ func page[T any](items []T, listing, marker string, size int) ([]T, string, bool
 		if err != nil {
 			return nil, "", false
 		}
-		l, off, ok := strings.Cut(string(raw), "\x00")
-		if !ok || l != listing {
+		i := strings.LastIndexByte(string(raw), 0)
+		if i < 0 || string(raw[:i]) != listing {
 			return nil, "", false
 		}
-		n, err := strconv.Atoi(off)
+		n, err := strconv.Atoi(string(raw[i+1:]))
 		if err != nil || n < 0 || n > len(items) {
 			return nil, "", false
 		}
