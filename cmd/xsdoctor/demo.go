@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/xsdoctor/xsdoctor/internal/awsemu"
+)
+
+// classicTrap is the built-in demo scenario: a secret created without kms_key_id, so encrypted
+// with the AWS managed key aws/secretsmanager, with a customer managed key, a secret policy and
+// consumer IAM that are otherwise exactly right (SPEC §1, "The classic trap").
+//
+//go:embed scenarios/classic-trap.json
+var classicTrap []byte
+
+// runDemo is "xsdoctor demo [--scenario FILE] [flags]": the check against the in-process
+// emulator.
+func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer) (int, error) {
+	var f checkFlags
+	fs := newCheckFlagSet("demo", &f)
+	positional, err := parseFlags(fs, args)
+	if isHelp(err) {
+		return exitOK, runHelp([]string{"demo"}, stdout)
+	}
+	if err != nil {
+		return 0, flagError("demo", err)
+	}
+	if len(positional) > 0 {
+		return 0, usagef("demo", "the scenario's check block names the secret; pass a scenario with --scenario FILE", "unexpected argument %q", positional[0])
+	}
+	f.set = given(fs)
+
+	scenario, warnings, err := loadScenario(f.scenario)
+	if err != nil {
+		return 0, &usageError{cmd: "demo", msg: err.Error(), hint: "demo takes a scenario file in the SPEC §6 format, e.g. ../shared/scenarios/*.json"}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "xsdoctor demo: scenario: %s\n", w)
+	}
+	secret := f.fromScenario(scenario.Check)
+	if err := f.validate("demo", secret); err != nil {
+		return 0, err
+	}
+	if secret == "" {
+		return 0, usagef("demo", "add check.secret to the scenario", "the scenario names no secret to check")
+	}
+
+	// Serve the emulator on a loopback port of our own for the length of the check.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return exitCannotRun, fmt.Errorf("listen on loopback for the emulator: %w", err)
+	}
+	emuOpts := awsemu.Options{}
+	if f.debug {
+		emuOpts.Logger = stderr // unknown operations only: the probe logs each call itself
+	}
+	srv := &http.Server{Handler: awsemu.New(scenario, emuOpts), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		// Close, not Shutdown: the probe has returned, so no call is in flight, and Shutdown
+		// would wait up to five seconds for a connection the SDK dialled but never used.
+		_ = srv.Close()
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "xsdoctor demo: emulator: %v\n", err)
+		}
+	}()
+
+	opts := f.probeOptions(secret)
+	opts.Endpoint = "http://" + ln.Addr().String()
+	opts.ConfigOptions = demoConfig()
+	if f.debug {
+		opts.Log = stderr
+	}
+	return diagnose(ctx, "demo", opts, f.output, colorFor(stdout, e), stdout)
+}
+
+// demoConfig makes the SDK talk to the emulator as the scenario's operator: static credentials the
+// emulator did not issue (SPEC §6, "Identity and reads"), and no shared config or credentials
+// files, so nothing on this machine leaks into, or is read by, the demo.
+func demoConfig() []func(*config.LoadOptions) error {
+	return []func(*config.LoadOptions) error{
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("xsdoctor-demo-operator", "xsdoctor-demo-operator", "")),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+	}
+}
+
+// loadScenario loads path, or the built-in classic trap when path is "".
+func loadScenario(path string) (*awsemu.Scenario, []string, error) {
+	if path == "" {
+		s, warnings, err := awsemu.Parse(classicTrap)
+		if err != nil {
+			return nil, warnings, fmt.Errorf("built-in scenario: %w", err)
+		}
+		return s, warnings, nil
+	}
+	return awsemu.Load(path)
+}
+
+// fromScenario fills every flag the command line did not set from the scenario's check block,
+// and returns the secret to check.
+func (f *checkFlags) fromScenario(c awsemu.Check) string {
+	fill := func(name string, dst *string, v string) {
+		if !f.set[name] {
+			*dst = v
+		}
+	}
+	fill("consumer", &f.consumer, c.Consumer)
+	fill("owner-role", &f.ownerRole, c.OwnerRole)
+	fill("consumer-role", &f.consumerRole, c.ConsumerRole)
+	fill("key-role", &f.keyRole, c.KeyRole)
+	fill("external-id", &f.externalID, c.ExternalID)
+	fill("session-name", &f.sessionName, c.SessionName)
+	fill("region", &f.region, c.Region)
+	if !f.set["live"] {
+		f.live = c.Live
+	}
+	return c.Secret
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+const topHelp = `xsdoctor diagnoses why a role in one AWS account cannot read a Secrets Manager secret that
+lives in another, and says what to change in which account.
+
+A cross-account GetSecretValue must pass three doors, all at once:
+
+  key-policy     the KMS key's policy (or a grant) lets the consumer kms:Decrypt in the request
+                 Secrets Manager makes for it (kms:ViaService = secretsmanager.REGION.amazonaws.com).
+                 A secret created without a KMS key uses the AWS managed key aws/secretsmanager,
+                 which trusts only its own account: this door is then welded shut.
+  secret-policy  the secret's resource policy allows the consumer secretsmanager:GetSecretValue,
+                 and nothing in it denies it.
+  consumer-iam   the consumer's own IAM policies allow GetSecretValue on the full secret ARN and
+                 kms:Decrypt on the key ARN, and no permissions boundary, SCP or deny takes it away.
+
+xsdoctor reads both accounts with read-only inspector roles (it never changes anything), judges
+each door, and prints the evidence and a fix (policy statement and Terraform) for each closed one.
+
+Usage:
+  xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]   diagnose, live against AWS
+  xsdoctor demo [--scenario FILE] [flags]                       the same check against a built-in emulator
+  xsdoctor emulate --scenario FILE [--listen 127.0.0.1:4566]    serve a scenario to any AWS client
+  xsdoctor version                                              print the version
+  xsdoctor help [COMMAND]                                       this text, or a command's flags
+
+Try it without AWS:
+  xsdoctor demo
+
+Example:
+  xsdoctor check arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf \
+    --consumer arn:aws:iam::222222222222:role/app \
+    --owner-role arn:aws:iam::111111111111:role/xsdoctor-inspector \
+    --consumer-role arn:aws:iam::222222222222:role/xsdoctor-inspector
+
+` + exitCodesHelp
+
+const exitCodesHelp = `Exit codes:
+  0  all three doors are open
+  1  a door is closed, or a precondition blocks the read (deleted secret, …); the report says why
+  2  usage error: bad flag, malformed ARN, a secret name that cannot be resolved
+  3  inconclusive: nothing proven closed, but a door is unknown (a read was denied) or conditional
+  4  could not probe at all: no credentials, or the timeout hit before any fact was read
+`
+
+const checkHelp = `Usage: xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]
+
+Reads, read-only, the secret and its resource policy in the owner account, the KMS key's policy
+and grants in the key's account, and the consumer role's policies, boundary and simulator results
+in the consumer account; then judges the three doors (key-policy, secret-policy, consumer-iam).
+
+Pass the full secret ARN, with its six-character suffix: cross-account callers must. A name or
+partial ARN is resolved through the owner account and reported as INPUT_NOT_FULL_ARN.
+
+Credentials come from the AWS SDK's chain (environment, profiles, SSO, aws-vault, granted).
+Give each account's inspector role with --owner-role/--consumer-role, or a profile that already
+lands there with --owner-profile/--consumer-profile. AWS_ENDPOINT_URL is honoured.
+
+Example:
+  xsdoctor check arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf \
+    --consumer arn:aws:sts::222222222222:assumed-role/app/i-0abc \
+    --owner-profile prod-owner --consumer-profile prod-consumer -o markdown
+
+Flags:
+`
+
+const demoHelp = `Usage: xsdoctor demo [--scenario FILE] [flags]
+
+Runs the check against an in-process emulator of the scenario's accounts: nothing leaves this
+machine and no AWS credentials are needed. Without --scenario it runs the classic trap: a secret
+created without a KMS key, so encrypted with the AWS managed key aws/secretsmanager, while the
+customer managed key's policy, the secret policy and the consumer's IAM are exactly right.
+
+The scenario's check block supplies the secret, the consumer, the inspector roles and --live;
+flags given here override it.
+
+Examples:
+  xsdoctor demo
+  xsdoctor demo -o markdown
+  xsdoctor demo --scenario ../shared/scenarios/kms-key-is-disabled.json --live -o json
+
+Flags:
+`
+
+const emulateHelp = `Usage: xsdoctor emulate --scenario FILE [--listen 127.0.0.1:4566]
+
+Serves the scenario's accounts over HTTP, speaking the Secrets Manager, KMS, IAM, STS and
+Organizations wire protocols, so that any AWS client can be tried against it:
+
+  xsdoctor emulate --scenario ../shared/scenarios/kms-key-is-disabled.json &
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
+    aws sts assume-role --role-arn arn:aws:iam::111111111111:role/xsdoctor-inspector \
+    --role-session-name me --region us-east-1
+
+Credentials the emulator did not issue act as the scenario's operator; AssumeRole returns
+credentials that act as the role. Stop it with Ctrl-C.
+
+Flags:
+  --scenario FILE
+        the scenario to serve (SPEC §6)
+  --listen ADDR
+        address to listen on (default 127.0.0.1:4566)
+`
+
+const versionHelp = `Usage: xsdoctor version
+
+Prints the version of xsdoctor (set at build time, or the module version it was installed at).
+`
+
+func printHelp(w io.Writer, text string) { fmt.Fprint(w, text) }
+
+// runHelp prints the help for a command (help COMMAND) or the overview.
+func runHelp(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		printHelp(stdout, topHelp)
+		return nil
+	}
+	switch args[0] {
+	case "check":
+		printHelp(stdout, checkHelp)
+		writeFlagDocs(stdout, checkFlagDocs)
+		fmt.Fprintln(stdout)
+		printHelp(stdout, exitCodesHelp)
+	case "demo":
+		printHelp(stdout, demoHelp)
+		writeFlagDocs(stdout, demoFlagDocs)
+		fmt.Fprintln(stdout)
+		printHelp(stdout, exitCodesHelp)
+	case "emulate":
+		printHelp(stdout, emulateHelp)
+	case "version":
+		printHelp(stdout, versionHelp)
+	default:
+		return usagef("help", "the commands are "+strings.Join([]string{"check", "demo", "emulate", "version"}, ", "), "no help for unknown command %q", args[0])
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/internal/awsemu"
+)
+
+// scenarioDir is $XSDOCTOR_SCENARIOS, or ../shared/scenarios beside the module. A missing
+// directory fails the test: the scenarios are the end-to-end proof, never silently skipped.
+func scenarioDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("XSDOCTOR_SCENARIOS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "scenarios")
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Fatalf("scenario directory %s is missing (set XSDOCTOR_SCENARIOS or check out ../shared beside the module): %v", dir, err)
+	}
+	return dir
+}
+
+// TestScenarios runs every shared scenario through "demo --scenario F --live --debug -o json"
+// and compares the report with the scenario's expect block (SPEC §6, "What a test compares"):
+// each listed door exactly, the exit code exactly, every expected finding code somewhere in the
+// report, and the live result. No secret value of the scenario, and no credential, may appear
+// on stdout or stderr.
+func TestScenarios(t *testing.T) {
+	dir := scenarioDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join("scenarios", "classic-trap.json")) // the built-in demo
+	if len(files) < 2 {
+		t.Fatalf("no scenarios in %s", dir)
+	}
+	passed := 0
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		if t.Run(name, func(t *testing.T) { runScenario(t, file) }) {
+			passed++
+		}
+	}
+	summary := fmt.Sprintf("scenarios: %d/%d", passed, len(files))
+	t.Log(summary)
+	fmt.Println(summary)
+}
+
+func runScenario(t *testing.T, file string) {
+	s, _, err := awsemu.Load(file)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if s.Expect == nil {
+		t.Fatalf("%s has no expect block", file)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"demo", "--scenario", file, "--live", "--debug", "-o", "json"}, nil, &stdout, &stderr)
+
+	// Secrets and credentials first: a leak is a failure whatever else happened.
+	for _, acct := range s.Accounts {
+		for secretName, sec := range acct.Secrets {
+			if sec.Value == "" {
+				continue
+			}
+			if strings.Contains(stdout.String(), sec.Value) || strings.Contains(stderr.String(), sec.Value) {
+				t.Errorf("the value of secret %s appears in the output", secretName)
+			}
+		}
+	}
+	for _, cred := range []string{"xsdoctor-demo-operator", "aws_secret_access_key", "SessionToken"} {
+		if strings.Contains(stdout.String()+stderr.String(), cred) {
+			t.Errorf("credential material %q appears in the output", cred)
+		}
+	}
+	if !strings.Contains(stderr.String(), "secretsmanager:DescribeSecret") {
+		t.Errorf("--debug logged no secretsmanager:DescribeSecret call; stderr:\n%s", stderr.String())
+	}
+
+	var d xsdoctor.Diagnosis
+	if err := json.Unmarshal(stdout.Bytes(), &d); err != nil {
+		t.Fatalf("stdout is not a JSON report (exit %d): %v\nstdout:\n%s\nstderr:\n%s", code, err, stdout.String(), stderr.String())
+	}
+	e := s.Expect
+	var problems []string
+	if e.ExitCode != nil && code != *e.ExitCode {
+		problems = append(problems, fmt.Sprintf("exit code %d, want %d", code, *e.ExitCode))
+	}
+	states := map[string]string{}
+	for _, door := range d.Doors {
+		states[string(door.Door)] = string(door.State)
+	}
+	for _, id := range sortedKeys(e.Doors) {
+		if states[id] != e.Doors[id] {
+			problems = append(problems, fmt.Sprintf("door %s is %q, want %q", id, states[id], e.Doors[id]))
+		}
+	}
+	codes := reportCodes(d)
+	for _, want := range e.Findings {
+		if !slices.Contains(codes, want) {
+			problems = append(problems, fmt.Sprintf("finding %s missing (report has %v)", want, codes))
+		}
+	}
+	if e.Live != "" {
+		switch {
+		case d.Live == nil:
+			problems = append(problems, fmt.Sprintf("no live result, want %q", e.Live))
+		case d.Live.Result != e.Live:
+			problems = append(problems, fmt.Sprintf("live %q (%s %s), want %q", d.Live.Result, d.Live.ErrorCode, d.Live.Reason, e.Live))
+		}
+	}
+	if len(problems) > 0 {
+		t.Errorf("%s:\n  %s\nstderr (last lines):\n%s", s.Name, strings.Join(problems, "\n  "), lastLines(stderr.String(), 15))
+	}
+}
+
+// reportCodes is every finding code in the report, doors and top level.
+func reportCodes(d xsdoctor.Diagnosis) []string {
+	var codes []string
+	for _, door := range d.Doors {
+		for _, f := range door.Findings {
+			codes = append(codes, string(f.Code))
+		}
+	}
+	for _, f := range d.Findings {
+		codes = append(codes, string(f.Code))
+	}
+	sort.Strings(codes)
+	return slices.Compact(codes)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
