@@ -202,3 +202,28 @@ func TestConformance(t *testing.T) {
 	t.Logf("conformance total: %d/%d", pass, total)
 	fmt.Printf("conformance total: %d/%d\n", pass, total)
 }
+
+// BenchmarkConformance evaluates every shared case once per iteration (policies parsed up
+// front, as a caller holding parsed policies would) and reports evaluations per second.
+func BenchmarkConformance(b *testing.B) {
+	dir := conformanceDir(b)
+	var reqs []Request
+	var sets []Set
+	for _, cs := range loadConformance(b, dir) {
+		for _, c := range cs {
+			req, set, err := c.build()
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs, sets = append(reqs, req), append(sets, set)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range reqs {
+			_ = Evaluate(reqs[j], sets[j])
+		}
+	}
+	b.ReportMetric(float64(b.N*len(reqs))/b.Elapsed().Seconds(), "evals/s")
+}

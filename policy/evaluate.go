@@ -27,16 +27,20 @@ import (
 // Every statement that applied is reported, never only the first; near misses and conditions on
 // unknown keys are reported too (see Result).
 func Evaluate(req Request, set Set) Result {
-	e := newEvaluation(&req, &set)
-	res := Result{}
-	e.res, e.collect = &res, true
+	var e evaluation
+	e.init(req, set)
+	e.res.Matched = e.blk.matched[:0]
+	e.res.Misses = e.blk.misses[:0]
+	e.collect = true
 	perm := e.run()
+	res := e.res
 	res.Decision = perm.decision
-	res.Types = perm.types
+	e.blk.types = perm.types
+	res.Types = e.blk.types[:]
 	if e.sawUnknown {
 		// The permissive reading assumed every unknown condition in favour of access; if the
 		// strict reading differs, the decision depends on them.
-		e.collect, e.strict, e.res = false, true, nil
+		e.collect, e.strict = false, true
 		strict := e.run()
 		if strict.decision == perm.decision {
 			res.Conditional = nil
@@ -50,17 +54,31 @@ func Evaluate(req Request, set Set) Result {
 // evaluation is the per-request state: the normalized principal, the lower-cased action, the
 // context as a slice (looked up case-insensitively) and the reading of unknown keys.
 type evaluation struct {
-	req             *Request
-	set             *Set
+	req             Request
+	set             Set
 	w               who
-	action          string // lower case
+	action          string // as requested; matched case-insensitively
 	isKMS           bool
 	resourceAccount string
 	ctx             []ctxEntry
 	strict          bool // unknown conditions read against access (second pass)
 	collect         bool // record Matched, Misses, Conditional
 	sawUnknown      bool
-	res             *Result
+	res             Result // what the collecting pass records
+
+	blk *block
+}
+
+// block is the one allocation an evaluation makes for its own state and its result's usual
+// size; slices only grow past it for unusual requests.
+type block struct {
+	types    [6]TypeResult
+	matched  [4]StatementRef
+	misses   [2]Miss
+	implied  [3]string
+	ctx      [8]ctxEntry
+	resource [1]string // Actual of resource misses (shared, read-only)
+	action   [1]string
 }
 
 type ctxEntry struct {
@@ -68,10 +86,10 @@ type ctxEntry struct {
 	vals []string
 }
 
-func newEvaluation(req *Request, set *Set) *evaluation {
-	e := &evaluation{req: req, set: set, w: normalizePrincipal(req.Principal)}
-	e.action = lower(req.Action)
-	e.isKMS = strings.HasPrefix(e.action, "kms:")
+func (e *evaluation) init(req Request, set Set) {
+	e.req, e.set, e.w = req, set, normalizePrincipal(req.Principal)
+	e.action = req.Action
+	e.isKMS = len(e.action) > 4 && strings.EqualFold(e.action[:4], "kms:")
 	e.resourceAccount = req.ResourceAccount
 	if e.resourceAccount == "" {
 		if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
@@ -80,7 +98,13 @@ func newEvaluation(req *Request, set *Set) *evaluation {
 			e.resourceAccount = e.w.account
 		}
 	}
-	e.ctx = make([]ctxEntry, 0, len(req.Context)+3)
+	e.blk = new(block)
+	e.blk.resource[0], e.blk.action[0] = req.Resource, req.Action
+	if n := len(req.Context) + 3; n <= len(e.blk.ctx) {
+		e.ctx = e.blk.ctx[:0]
+	} else {
+		e.ctx = make([]ctxEntry, 0, n)
+	}
 	for k, v := range req.Context {
 		e.ctx = append(e.ctx, ctxEntry{k, v})
 	}
@@ -90,7 +114,6 @@ func newEvaluation(req *Request, set *Set) *evaluation {
 	if e.isKMS {
 		e.imply("kms:CallerAccount", e.w.account)
 	}
-	return e
 }
 
 func (e *evaluation) imply(key, val string) {
@@ -99,6 +122,13 @@ func (e *evaluation) imply(key, val string) {
 	}
 	if _, ok := e.lookup(key); ok {
 		return
+	}
+	for i := range e.blk.implied {
+		if e.blk.implied[i] == "" {
+			e.blk.implied[i] = val
+			e.ctx = append(e.ctx, ctxEntry{key, e.blk.implied[i : i+1 : i+1]})
+			return
+		}
 	}
 	e.ctx = append(e.ctx, ctxEntry{key, []string{val}})
 }
@@ -140,7 +170,7 @@ func (e *evaluation) present(key string) bool {
 // verdict is the outcome of one pass.
 type verdict struct {
 	decision Decision
-	types    []TypeResult
+	types    [6]TypeResult
 }
 
 // typeTally is what one policy type contributed.
@@ -202,7 +232,7 @@ func (e *evaluation) run() verdict {
 		e.policy(TypeSession, e.set.Session, &sess, false)
 	}
 
-	v := verdict{types: []TypeResult{
+	v := verdict{types: [6]TypeResult{
 		{TypeIdentity, id.outcome()}, {TypeResource, rp.outcome()}, {TypeGrant, gr.outcome()},
 		{TypeBoundary, pb.outcome()}, {TypeSCP, scp.outcome()}, {TypeSession, sess.outcome()},
 	}}
@@ -460,7 +490,7 @@ func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, res
 			if st.NotAction != nil {
 				el, exp = "NotAction", st.NotAction
 			}
-			e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Action}})
+			e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: e.blk.action[:]})
 		}
 		return
 	}
@@ -470,7 +500,7 @@ func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, res
 		if st.NotResource != nil {
 			el, exp = "NotResource", st.NotResource
 		}
-		e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Resource}})
+		e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: e.blk.resource[:]})
 	}
 	for i := range st.Conditions {
 		c := &st.Conditions[i]
@@ -534,7 +564,7 @@ func (e *evaluation) grants(t *typeTally) {
 		}
 		if !opOK {
 			if e.collect {
-				e.res.Misses = append(e.res.Misses, Miss{Statement: ref, Element: "Action", Expected: g.Operations, Actual: []string{e.req.Action}})
+				e.res.Misses = append(e.res.Misses, Miss{Statement: ref, Element: "Action", Expected: g.Operations, Actual: e.blk.action[:]})
 			}
 			continue
 		}

@@ -168,16 +168,22 @@ func newSegment(text []byte, kinds []uint8) segment {
 }
 
 func (m *matcher) match(s string) bool {
-	if m.ci {
-		s = lower(s)
-	}
 	switch m.kind {
 	case matchAny:
 		return true
 	case matchLiteral:
+		if m.ci {
+			return len(s) == len(m.lit) && equalFoldLower(s, m.lit)
+		}
 		return s == m.lit
 	case matchPrefix:
+		if m.ci {
+			return len(s) >= len(m.lit) && equalFoldLower(s[:len(m.lit)], m.lit)
+		}
 		return strings.HasPrefix(s, m.lit)
+	}
+	if m.ci {
+		s = lower(s)
 	}
 	if m.hasQ && (m.runes != nil || !isASCII(s)) {
 		if m.runes == nil {
@@ -366,6 +372,24 @@ func matchRunes(p []rune, kinds []uint8, s []rune) bool {
 			return false
 		}
 		i = found + len(g.r)
+	}
+	return true
+}
+
+// equalFoldLower compares s with lit, which is already lower case, ignoring the case of s
+// (ASCII fast path, Unicode through strings.ToLower).
+func equalFoldLower(s, lit string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return lower(s) == lit
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lit[i] {
+			return false
+		}
 	}
 	return true
 }
