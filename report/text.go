@@ -39,7 +39,7 @@ func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
 	p.linef("")
 
 	for _, door := range d.Doors {
-		p.linef("  %-14s %s  %s", door.Door, p.paint(stateColor(door.State), fmt.Sprintf("%-11s", door.State)), doorHeadline(door))
+		p.linef("  %-14s %s  %s", door.Door, p.paint(stateColor(door.State), fmt.Sprintf("%-11s", door.State)), doorHeadline(door, d.Secret.ARN))
 	}
 
 	var sections []section
@@ -183,14 +183,20 @@ func verdictSentence(d xsdoctor.Diagnosis) string {
 	}
 }
 
-// doorHeadline is the door line's text: the finding that explains the state, or, for a door
-// with nothing to say, what being open means for it.
-func doorHeadline(door xsdoctor.Door) string {
+// doorHeadline is the door line's text: the finding that explains the state (shortened, with the
+// secret named rather than spelled out as an ARN; the full text follows under Findings), or, for
+// a door with nothing to say, what being open means for it.
+func doorHeadline(door xsdoctor.Door, secretARN string) string {
 	if f := headline(door); f != nil {
-		if n := len(door.Findings); n > 1 {
-			return fmt.Sprintf("%s  %s (+%d more)", f.Code, f.Summary, n-1)
+		summary := f.Summary
+		if secretARN != "" {
+			summary = strings.ReplaceAll(summary, secretARN, secretName(secretARN))
 		}
-		return fmt.Sprintf("%s  %s", f.Code, f.Summary)
+		summary = shorten(summary, 110)
+		if n := len(door.Findings); n > 1 {
+			return fmt.Sprintf("%s  %s (+%d more)", f.Code, summary, n-1)
+		}
+		return fmt.Sprintf("%s  %s", f.Code, summary)
 	}
 	if door.State == xsdoctor.StateOpen {
 		return openMeaning[door.Door]
@@ -346,4 +352,17 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// shorten cuts s to about n bytes at a word boundary, for the one-line door summary; the
+// finding below the door lines carries the whole text.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + " …"
 }
