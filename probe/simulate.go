@@ -46,9 +46,10 @@ func (g *gatherer) simulate(ctx context.Context) {
 		Now: g.now,
 	}
 	done := make(chan struct{})
+	gsv := request.GetSecretValue(p)
 	go func() {
 		defer close(done)
-		g.simulateOne(ctx, s, role.arn, request.GetSecretValue(p))
+		g.simulateOne(ctx, s, role.arn, gsv)
 	}()
 	key := g.keyF.get()
 	if key.arn != "" {
