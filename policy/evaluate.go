@@ -246,11 +246,15 @@ func (e *evaluation) run() verdict {
 	sameAccount := e.w.account == e.resourceAccount
 
 	// The resource side: the resource policy and, for kms:, grants.
-	direct := rp.direct || gr.allow
+	direct := rp.direct || gr.direct
 	viaRole := rp.viaRole
-	viaOwner := rp.viaOwner
+	viaOwner := rp.viaOwner || gr.viaOwner
 	allow := false
 	switch {
+	case e.w.typ == Service:
+		// A service principal has no identity policies of its own: the resource policy decides
+		// (IAM User Guide, "AWS service principals").
+		allow = rp.allow || gr.allow
 	case !sameAccount:
 		// "The request is allowed only if both evaluations return a decision of Allow."
 		allow = identity && (rp.allow || gr.allow)
@@ -574,7 +578,14 @@ func (e *evaluation) grants(t *typeTally) {
 			}
 			continue
 		}
-		t.allow, t.direct = true, true
+		t.allow = true
+		if en.kind == pAccount && e.w.account == e.resourceAccount {
+			// A grant to the key's own account only lets that account's IAM policies count, as
+			// the key policy's account statement does.
+			t.viaOwner = true
+		} else {
+			t.direct = true
+		}
 		if e.collect {
 			e.res.Matched = append(e.res.Matched, ref)
 		}

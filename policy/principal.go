@@ -101,16 +101,18 @@ func isAccountID(s string) bool {
 	return true
 }
 
-// IsUniqueID reports whether s looks like an IAM unique id (AROA… role, AIDA… user, …) rather
-// than an ARN: what a policy shows after the principal it named was deleted (IAM User Guide,
-// "IAM identifiers", unique IDs).
+// IsUniqueID reports whether s looks like an IAM unique id rather than an ARN: four upper-case
+// letters (AROA role, AIDA user, …) and at least sixteen more upper-case letters or digits (IAM
+// User Guide, "IAM identifiers", unique IDs). A policy shows one where it named an entity that
+// has since been deleted.
 func IsUniqueID(s string) bool {
-	if len(s) < 16 || s[0] != 'A' {
+	if len(s) < 20 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') {
+		letter := c >= 'A' && c <= 'Z'
+		if i < 4 && !letter || !letter && !(c >= '0' && c <= '9') {
 			return false
 		}
 	}
