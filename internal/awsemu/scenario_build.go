@@ -409,6 +409,11 @@ func (b *builder) references(id string) {
 			b.fail(path, "%s: no key the scenario defines (add it under accounts.<id>.keys)", err.Message)
 			continue
 		}
+		// Secrets Manager uses a key in the secret's own region; CreateSecret refuses another
+		// (Secrets Manager User Guide: "Secret encryption and decryption").
+		if k.Region != sec.Region {
+			b.fail(path, "the key is in %s; Secrets Manager encrypts a secret with a key in its own region (%s)", k.Region, sec.Region)
+		}
 		sec.Key = k
 	}
 }

@@ -95,8 +95,8 @@ func TestDefaultsAreApplied(t *testing.T) {
 	if sec.Region != "us-east-1" || sec.ARN != "arn:aws:secretsmanager:us-east-1:111111111111:secret:shared-AbCdEf" || sec.Key != k {
 		t.Errorf("secret: region %s arn %s key %v", sec.Region, sec.ARN, sec.Key)
 	}
-	if got := s.Accounts["111111111111"].Secrets["in-ireland"].Key; got != k {
-		t.Errorf("a key ARN in another region resolves to %v, want %s", got, k.ARN)
+	if got := s.Accounts["111111111111"].Secrets["in-ireland"].Key; got == nil || got.Region != "eu-west-1" || got.State != StateDisabled {
+		t.Errorf("an alias name resolves in the secret's own region: got %+v", got)
 	}
 	mp, err := s.Policy("arn:aws:iam::222222222222:policy/guardrails/boundary")
 	if err != nil || mp.Path != "/guardrails/" || mp.DefaultVersion != "v1" {
@@ -167,8 +167,8 @@ func TestAWSManagedKeyIsCreatedOncePerAccountAndRegionWithAWSsPolicy(t *testing.
 	if got := s.Aliases("222222222222", "us-east-1", nil); len(got) != 0 {
 		t.Errorf("consumer account has aliases %v", got)
 	}
-	if got := s.Aliases("111111111111", "eu-west-1", nil); len(got) != 0 {
-		t.Errorf("eu-west-1 has aliases %v, want none (its secret names a key)", got)
+	if got := s.Aliases("111111111111", "eu-west-1", nil); len(got) != 1 || got[0].Name != "alias/ireland" {
+		t.Errorf("eu-west-1 has aliases %v, want only alias/ireland (its secret names a key)", got)
 	}
 	managed := 0
 	for _, k := range s.Keys() {
@@ -262,6 +262,8 @@ func TestLoadErrorsAreNamedByJSONPath(t *testing.T) {
 			"accounts.111111111111.secrets.s.kms_key_id: Alias arn:aws:kms:us-east-1:111111111111:alias/nope is not found."},
 		{"a kms_key_id in an account the scenario lacks", `"kms_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"`, `"kms_key_id": "arn:aws:kms:us-east-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
 			"accounts.111111111111.secrets.s.kms_key_id: Key 'arn:aws:kms:us-east-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab' does not exist"},
+		{"a key in another region than its secret", `"s": {`, `"s": {"region": "eu-west-1", "kms_key_id": "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, "s2": {`,
+			"accounts.111111111111.secrets.s.kms_key_id: the key is in us-east-1; Secrets Manager encrypts a secret with a key in its own region (eu-west-1)"},
 		{"a key state KMS does not have", `"policy": {`, `"state": "Broken", "policy": {`,
 			`accounts.111111111111.keys.1234abcd-12ab-34cd-56ef-1234567890ab.state: "Broken" is not a KMS key state`},
 		{"a secret suffix of the wrong length", `"s": {`, `"s": {"suffix": "abc", `,
@@ -443,5 +445,57 @@ func TestRolesPoliciesAndOrganizationsAreFound(t *testing.T) {
 	locked := s.Accounts["222222222222"].Roles["locked"]
 	if !locked.CallDenied("kms:GetKeyPolicy") || locked.CallDenied("kms:DescribeKey") {
 		t.Error("denied_calls not honoured")
+	}
+}
+
+// FuzzParse checks that no input makes the loader panic, and that whatever loads derives the
+// same ids when loaded again.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	if data, err := os.ReadFile(filepath.Join("testdata", "scenarios", "model.json")); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"name": 1, "accounts": [], "check": null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, _, err := Parse(data)
+		if err != nil {
+			var le *LoadError
+			if !errors.As(err, &le) || len(le.Problems) == 0 {
+				t.Fatalf("Parse error %v is not a LoadError with problems", err)
+			}
+			return
+		}
+		b, _, err := Parse(data)
+		if err != nil {
+			t.Fatalf("second Parse failed: %v", err)
+		}
+		for i, sec := range a.Secrets() {
+			if other := b.Secrets()[i]; other.ARN != sec.ARN || other.VersionID != sec.VersionID {
+				t.Fatalf("secret %s derived differently: %s %s", sec.ARN, other.ARN, other.VersionID)
+			}
+		}
+		for i, k := range a.Keys() {
+			if b.Keys()[i].ARN != k.ARN {
+				t.Fatalf("key %s derived differently", k.ARN)
+			}
+		}
+	})
+}
+
+// BenchmarkLoad measures scenario start-up: reading, decoding, validating and indexing the
+// largest shared scenario (the SPEC asks start-up under 50 ms).
+func BenchmarkLoad(b *testing.B) {
+	var largest string
+	var size int64
+	for _, f := range sharedScenarioFiles(b) {
+		if st, err := os.Stat(f); err == nil && st.Size() > size {
+			largest, size = f, st.Size()
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Load(largest); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
