@@ -466,7 +466,7 @@ func (e *evaluation) conditions(st *Statement, rest bool, pt PolicyType, name st
 func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, resourceSide, principalOK, actionOK, resourceOK bool) {
 	ref := func() StatementRef { return e.ref(pt, name, st) }
 	switch {
-	case resourceSide && !principalOK && actionOK && resourceOK:
+	case resourceSide && !principalOK && actionOK && resourceOK && !e.ownAccountOnly(st):
 		m := Miss{Statement: ref(), Element: "Principal", Actual: e.principalIdentities()}
 		if st.Principal != nil {
 			for i := range st.principal {
@@ -517,6 +517,21 @@ func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, res
 			Expected: c.expected(e), Actual: append([]string(nil), actual...),
 		})
 	}
+}
+
+// ownAccountOnly reports whether a statement names only the resource's own account: the
+// statement that delegates to IAM, which never was meant for another principal, so not a near
+// miss worth reporting.
+func (e *evaluation) ownAccountOnly(st *Statement) bool {
+	if st.Principal == nil || len(st.principal) == 0 {
+		return false
+	}
+	for i := range st.principal {
+		if en := &st.principal[i]; en.kind != pAccount || en.account != e.resourceAccount {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *evaluation) condsHold(st *Statement) bool {
