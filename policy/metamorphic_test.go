@@ -1,0 +1,108 @@
+package policy
+
+import (
+	"math/rand"
+	"sync"
+	"testing"
+)
+
+var (
+	corpusOnce sync.Once
+	corpusReqs []Request
+	corpusSets []Set
+)
+
+// corpus is the shared conformance corpus, built once, for metamorphic tests.
+func corpus(t testing.TB) ([]Request, []Set) {
+	corpusOnce.Do(func() {
+		for _, cs := range loadConformance(t, conformanceDir(t)) {
+			for _, c := range cs {
+				req, set, err := c.build()
+				if err != nil {
+					t.Fatal(err)
+				}
+				corpusReqs, corpusSets = append(corpusReqs, req), append(corpusSets, set)
+			}
+		}
+	})
+	return corpusReqs, corpusSets
+}
+
+// shuffled returns a copy of the named policy with its statements in another order.
+func shuffled(n *Named, r *rand.Rand) *Named {
+	if n == nil || n.Doc == nil {
+		return n
+	}
+	d := *n.Doc
+	d.Statements = append([]Statement(nil), n.Doc.Statements...)
+	r.Shuffle(len(d.Statements), func(i, j int) { d.Statements[i], d.Statements[j] = d.Statements[j], d.Statements[i] })
+	return &Named{Name: n.Name, Doc: &d}
+}
+
+func shuffleSet(s Set, r *rand.Rand) Set {
+	out := s
+	out.Identity = make([]Named, len(s.Identity))
+	for i := range s.Identity {
+		out.Identity[i] = *shuffled(&s.Identity[i], r)
+	}
+	r.Shuffle(len(out.Identity), func(i, j int) { out.Identity[i], out.Identity[j] = out.Identity[j], out.Identity[i] })
+	out.Resource = shuffled(s.Resource, r)
+	out.Boundary = shuffled(s.Boundary, r)
+	out.Session = shuffled(s.Session, r)
+	out.SCPs = make([]Named, len(s.SCPs))
+	for i := range s.SCPs {
+		out.SCPs[i] = *shuffled(&s.SCPs[i], r)
+	}
+	return out
+}
+
+// FuzzEvaluateMetamorphic checks relations that hold for every request: reordering statements
+// (and identity policies) never changes the decision; adding a Deny that matches the request, to
+// any policy type, never yields allow; adding a statement that matches nothing changes nothing.
+func FuzzEvaluateMetamorphic(f *testing.F) {
+	reqs, _ := corpus(f)
+	for i := range reqs {
+		f.Add(uint16(i), uint64(i)*7919, uint8(i))
+	}
+	denyIdentity := mustParse(f, `{"Version":"2012-10-17","Statement":[{"Sid":"Added","Effect":"Deny","Action":"*","Resource":"*"}]}`)
+	denyResource := mustParse(f, `{"Version":"2012-10-17","Statement":[{"Sid":"Added","Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`)
+	inert := mustParse(f, `{"Version":"2012-10-17","Statement":[{"Sid":"Inert","Effect":"Allow","Action":"nosuchservice:Nothing","Resource":"*"},{"Sid":"InertDeny","Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"000000000000"}}}]}`)
+	f.Fuzz(func(t *testing.T, idx uint16, seed uint64, where uint8) {
+		reqs, sets := corpus(t)
+		i := int(idx) % len(reqs)
+		req, set := reqs[i], sets[i]
+		base := Evaluate(req, set)
+
+		r := rand.New(rand.NewSource(int64(seed)))
+		if got := Evaluate(req, shuffleSet(set, r)); got.Decision != base.Decision {
+			t.Fatalf("case %d: reordering changed %s to %s", i, base.Decision, got.Decision)
+		}
+
+		withDeny := set
+		switch where % 4 {
+		case 0:
+			withDeny.Identity = append(append([]Named(nil), set.Identity...), Named{Name: "added", Doc: denyIdentity})
+		case 1:
+			if set.Resource != nil {
+				d := *set.Resource.Doc
+				d.Statements = append(append([]Statement(nil), d.Statements...), denyResource.Statements[0])
+				withDeny.Resource = &Named{Name: set.Resource.Name, Doc: &d}
+			} else {
+				withDeny.Resource = &Named{Name: "added", Doc: denyResource}
+			}
+		case 2:
+			withDeny.SCPs = append(append([]Named(nil), set.SCPs...), Named{Name: "added", Doc: denyIdentity})
+		case 3:
+			withDeny.Boundary = &Named{Name: "added", Doc: denyIdentity}
+		}
+		if got := Evaluate(req, withDeny); got.Decision != ExplicitDeny {
+			t.Fatalf("case %d: a matching Deny (place %d) gave %s", i, where%4, got.Decision)
+		}
+
+		withInert := set
+		withInert.Identity = append(append([]Named(nil), set.Identity...), Named{Name: "inert", Doc: inert})
+		if got := Evaluate(req, withInert); got.Decision != base.Decision {
+			t.Fatalf("case %d: an inert policy changed %s to %s", i, base.Decision, got.Decision)
+		}
+	})
+}
