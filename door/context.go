@@ -20,8 +20,12 @@ type check struct {
 	consumer  string // the consumer principal's account
 	keyARN    string
 	keyAcct   string
+	partition string // aws, aws-cn, aws-us-gov: from the secret ARN
 	roleARN   string // with path
-	ids       consumerIDs
+	// roleGuessed is true when the role ARN was derived from a session ARN because GetRole
+	// could not be read: the path is then missing (IAM User Guide, "IAM identifiers").
+	roleGuessed bool
+	ids         consumerIDs
 
 	getSecret policy.Request // the consumer's secretsmanager:GetSecretValue
 	decrypt   policy.Request // the kms:Decrypt Secrets Manager makes for it
@@ -61,17 +65,19 @@ func newCheck(f xsdoctor.Facts) *check {
 	c.secretARN = first(f.Secret.ARN, f.Input.SecretARN, f.Input.SecretArg)
 	sa := parseARN(c.secretARN)
 	c.region = first(f.Input.Region, f.Secret.Region, sa.region)
+	c.partition = first(sa.partition, "aws")
 	c.owner = first(f.Owner.ID, f.Secret.Account, sa.account)
 	c.keyARN = f.Key.ARN
 	ka := parseARN(c.keyARN)
 	c.keyAcct = first(f.Key.Account, ka.account, c.owner)
 	c.roleARN = first(f.Role.ARN, roleFromSession(f.Input.ConsumerArg))
+	c.roleGuessed = strings.Contains(f.Input.ConsumerArg, ":assumed-role/") && (f.Role.ARN == "" || f.Role.Err != nil)
 	c.consumer = first(f.Consumer.ID, parseARN(first(f.Input.ConsumerArg, c.roleARN)).account)
 	session := ""
 	if strings.Contains(f.Input.ConsumerArg, ":assumed-role/") {
 		session = f.Input.ConsumerArg
 	}
-	c.ids = consumerIDs{Account: c.consumer, RoleARN: c.roleARN, SessionARN: session, RoleID: f.Role.ID}
+	c.ids = consumerIDs{Partition: c.partition, Account: c.consumer, RoleARN: c.roleARN, SessionARN: session, RoleID: f.Role.ID}
 
 	var now time.Time
 	if f.Now != "" {
@@ -233,14 +239,14 @@ func readErrText(e *xsdoctor.ReadError) string {
 	return s
 }
 
-type arnParts struct{ service, region, account, resource string }
+type arnParts struct{ partition, service, region, account, resource string }
 
 func parseARN(arn string) arnParts {
 	f := strings.SplitN(arn, ":", 6)
 	if len(f) < 6 || f[0] != "arn" {
 		return arnParts{}
 	}
-	return arnParts{service: f[2], region: f[3], account: f[4], resource: f[5]}
+	return arnParts{partition: f[1], service: f[2], region: f[3], account: f[4], resource: f[5]}
 }
 
 // roleFromSession derives the role ARN from an assumed-role session ARN. The path is lost in a
@@ -251,7 +257,7 @@ func roleFromSession(arn string) string {
 		return arn
 	}
 	parts := strings.Split(strings.TrimPrefix(a.resource, "assumed-role/"), "/")
-	return "arn:aws:iam::" + a.account + ":role/" + parts[0]
+	return "arn:" + a.partition + ":iam::" + a.account + ":role/" + parts[0]
 }
 
 func first(vals ...string) string {

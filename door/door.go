@@ -92,6 +92,9 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	}
 
 	d.Verdict = verdict(d.Doors, blocked)
+	if c.roleGuessed {
+		c.warnGuessedRole(&d)
+	}
 
 	if l := f.Live; l != nil {
 		if (l.Result == xsdoctor.LiveAllowed && d.Verdict == xsdoctor.StateClosed) ||
@@ -195,6 +198,18 @@ func (c *check) residual(v xsdoctor.State) *xsdoctor.Finding {
 		Summary:  "Guardrails no read-only API shows can still deny this read: resource control policies, session policies and VPC endpoint policies",
 		Detail:   "If the read still fails with every door open, the error text names the policy type (\"... in a resource control policy\").",
 		Evidence: ev,
+	}
+}
+
+// warnGuessedRole adds a step to every fix that names a role ARN derived without its path.
+func (c *check) warnGuessedRole(d *xsdoctor.Diagnosis) {
+	step := "Check the role ARN " + c.roleARN + ": it was derived from the session ARN because iam:GetRole could not be read, and a role with a path (e.g. /service/ or /aws-reserved/sso.amazonaws.com/) has it between role/ and the name."
+	for i := range d.Doors {
+		for j := range d.Doors[i].Findings {
+			if fx := d.Doors[i].Findings[j].Fix; fx != nil && strings.Contains(fx.Statement+fx.Terraform+strings.Join(fx.Steps, " "), c.roleARN) {
+				fx.Steps = append(fx.Steps, step)
+			}
+		}
 	}
 }
 

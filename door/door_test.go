@@ -488,6 +488,14 @@ func doorCases() []doorCase {
 	}
 }
 
+// sameAccount moves the consumer role into the owner account.
+func sameAccount(f *xsdoctor.Facts) {
+	f.Consumer.ID = owner
+	f.Input.ConsumerArg = "arn:aws:sts::111111111111:assumed-role/orders-api-task/i-0a1b2c3d"
+	f.Role.ARN = "arn:aws:iam::111111111111:role/service/orders-api-task"
+	f.Simulations = nil
+}
+
 func TestCheck(t *testing.T) {
 	for _, tc := range doorCases() {
 		t.Run(tc.name, func(t *testing.T) {

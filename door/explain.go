@@ -28,7 +28,7 @@ func sidList(ev []xsdoctor.Evidence) string {
 		}
 		p := fmt.Sprintf("#%d", e.Index)
 		if e.Sid != "" {
-			p = fmt.Sprintf("%q (#%d)", e.Sid, e.Index)
+			p = fmt.Sprintf("#%d %q", e.Index, e.Sid)
 		}
 		if !seen[p] {
 			seen[p] = true
@@ -143,6 +143,11 @@ func (c *check) whoIsAllowed(name, text, action string) []xsdoctor.Evidence {
 			who = "everyone but " + who
 		}
 		note := "allows " + action + " to " + who
+		for _, p := range s.Principals {
+			if uniqueIDPattern.MatchString(p) {
+				note += " (" + p + " is the unique id of a deleted role or user)"
+			}
+		}
 		if s.namesPrincipal(c.ids) {
 			note += " (names the consumer, but did not apply: see its Condition/Resource)"
 		} else {

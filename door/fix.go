@@ -348,8 +348,7 @@ func (c *check) denyExemptionFix(account, where, policyName string, s rawStateme
 		op[cond.Key] = vals
 		conds[cond.Op] = op
 		m["Condition"] = conds
-		b, _ := json.MarshalIndent(m, "", "  ")
-		stmtJSON = string(b)
+		stmtJSON = orderedStatement(m)
 	}
 	ref := fmt.Sprintf("statement %d", s.Index)
 	if s.Sid != "" {
@@ -371,6 +370,36 @@ func (c *check) denyExemptionFix(account, where, policyName string, s rawStateme
 			"Replace " + ref + " of " + policyName + " with the statement shown, which adds the condition " + cond.Op + " " + cond.Key + " = " + strings.Join(cond.Values, ", ") + " so the Deny no longer applies to this request; or remove the Deny if it is not needed.",
 		},
 	}
+}
+
+// statementKeyOrder is the order people write statement elements in.
+var statementKeyOrder = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+
+// orderedStatement renders a statement map as indented JSON with its elements in the usual
+// order (encoding/json would sort them alphabetically), nested values indented to match.
+func orderedStatement(m map[string]any) string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, k := range statementKeyOrder {
+		if _, ok := m[k]; ok {
+			keys = append(keys, k)
+			seen[k] = true
+		}
+	}
+	var rest []string
+	for k := range m {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	keys = append(keys, rest...)
+	lines := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v, _ := json.MarshalIndent(m[k], "  ", "  ")
+		lines = append(lines, "  "+jsonString(k)+": "+string(v))
+	}
+	return "{\n" + strings.Join(lines, ",\n") + "\n}"
 }
 
 // sortedStrings returns a sorted copy.

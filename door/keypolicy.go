@@ -159,12 +159,12 @@ func (c *check) awsManagedFinding() xsdoctor.Finding {
 	if c.f.Key.Manager != "" {
 		ev = append(ev, xsdoctor.Evidence{Source: "kms:DescribeKey " + c.keyName(), Note: "KeyManager = " + c.f.Key.Manager})
 	}
-	newKey := "arn:aws:kms:" + c.region + ":" + c.owner + ":key/NEW-KEY-ID"
+	newKey := "arn:" + c.partition + ":kms:" + c.region + ":" + c.owner + ":key/NEW-KEY-ID"
 	st := c.keyStatement()
 	st.Sid = "AllowDecryptViaSecretsManagerFor" + sidWord(c.roleARN)
 	root := fixStatement{
 		Sid: "EnableIAMUserPermissions", Effect: "Allow",
-		Principals: []string{"arn:aws:iam::" + c.owner + ":root"},
+		Principals: []string{"arn:" + c.partition + ":iam::" + c.owner + ":root"},
 		Actions:    []string{"kms:*"}, Resources: []string{"*"},
 	}
 	secretName := c.f.Secret.Name
@@ -263,8 +263,18 @@ func (c *check) keyExplicitDeny(res policy.Result) xsdoctor.Finding {
 		Evidence: ev,
 	}
 	if s, ok := c.firstDeny(keyPolicyName, ev); ok {
-		f.Fix = c.denyExemptionFix(c.keyAcct, "key policy of "+c.keyARN, "the key policy", s,
-			fixCondition{Op: "ArnNotLike", Key: "aws:PrincipalArn", Values: []string{c.roleARN}},
+		// A network perimeter on a key breaks every AWS service that uses the key for a caller;
+		// the documented exemption is aws:ViaAWSService (AWS KMS Developer Guide, "VPC endpoint
+		// policies" and "aws:ViaAWSService"). Any other Deny gets an exemption for the role.
+		exempt := fixCondition{Op: "ArnNotLike", Key: "aws:PrincipalArn", Values: []string{c.roleARN}}
+		for _, k := range s.conditionKeys() {
+			if _, key, _ := strings.Cut(k, " "); isNetworkKey(key) {
+				exempt = fixCondition{Op: "Bool", Key: "aws:ViaAWSService", Values: []string{"false"}}
+				f.Detail += " The Deny is a network perimeter, and Secrets Manager's Decrypt for the consumer does not come from its network."
+			}
+		}
+		f.Evidence = c.withConditions(keyPolicyName, ev, c.decrypt)
+		f.Fix = c.denyExemptionFix(c.keyAcct, "key policy of "+c.keyARN, "the key policy", s, exempt,
 			"In account "+c.keyAcct+", stop the Deny applying to the consumer's Decrypt through Secrets Manager.")
 	}
 	return f
@@ -278,11 +288,15 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 		miss = c.rawConditionMisses(keyPolicyName, c.f.Key.Policy, "kms:Decrypt", c.decrypt)
 	}
 	if len(miss) > 0 {
+		detail := "Secrets Manager decrypts with kms:ViaService = " + viaService(c.region) + ", kms:CallerAccount = " + c.consumer + " and the encryption context SecretARN = " + c.secretARN + "."
+		if networkCondition(miss) {
+			detail += " Network keys (aws:SourceVpce, aws:SourceVpc, aws:SourceIp) are absent on this hop: Secrets Manager makes the Decrypt, not the workload. Condition on kms:ViaService instead."
+		}
 		f := xsdoctor.Finding{
 			Code: xsdoctor.KeyPolicyConditionMismatch,
 			Summary: fmt.Sprintf("The key policy of %s names %s for kms:Decrypt%s, but its condition does not match the request Secrets Manager makes",
 				c.keyARN, c.consumerNamed(), sidList(miss)),
-			Detail:   "Secrets Manager decrypts with kms:ViaService = " + viaService(c.region) + ", kms:CallerAccount = " + c.consumer + " and the encryption context SecretARN = " + c.secretARN + ".",
+			Detail:   detail,
 			Evidence: miss,
 			Fix:      c.keyPolicyFix("In account " + c.keyAcct + ", correct the condition (expected vs actual in the evidence), or add this statement with conditions that match."),
 		}
@@ -299,6 +313,26 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 		Evidence: ev,
 		Fix:      c.keyPolicyFix("In account " + c.keyAcct + ", add this statement to the key policy."),
 	}
+}
+
+// isNetworkKey says whether a condition key describes the caller's network path, which is absent
+// from requests an AWS service makes on a caller's behalf (IAM User Guide, "AWS global condition
+// context keys").
+func isNetworkKey(key string) bool {
+	switch strings.ToLower(key) {
+	case "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:vpcsourceip":
+		return true
+	}
+	return false
+}
+
+func networkCondition(ev []xsdoctor.Evidence) bool {
+	for _, e := range ev {
+		if i := strings.LastIndex(e.Condition, " "); i >= 0 && isNetworkKey(e.Condition[i+1:]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *check) consumerNamed() string {

@@ -214,14 +214,14 @@ func (s rawStatement) namesPrincipal(c consumerIDs) bool {
 
 // consumerIDs are the strings a Principal element may use to name the consumer.
 type consumerIDs struct {
-	Account, RoleARN, SessionARN, RoleID string
+	Partition, Account, RoleARN, SessionARN, RoleID string
 }
 
 func (c consumerIDs) matches(p string) bool {
 	switch {
 	case p == "*":
 		return true
-	case c.Account != "" && (p == c.Account || p == "arn:aws:iam::"+c.Account+":root"):
+	case c.Account != "" && (p == c.Account || p == "arn:"+c.Partition+":iam::"+c.Account+":root"):
 		return true
 	case c.RoleARN != "" && p == c.RoleARN:
 		return true
