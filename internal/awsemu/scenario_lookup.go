@@ -137,8 +137,8 @@ func (s *Scenario) Aliases(account, region string, key *Key) []*Alias {
 	return out
 }
 
-// Role finds a role by ARN (with or without its path, as IAM accepts both in PolicySourceArn
-// only with the path; callers pass what they have) or by name in account.
+// Role finds a role by name in account (GetRole's RoleName) or by its ARN, which must carry the
+// role's path: an ARN with another path names no role (IAM User Guide: "IAM identifiers").
 func (s *Scenario) Role(account, nameOrARN string) (*Role, *AWSError) {
 	if r := s.roles[nameOrARN]; r != nil {
 		return r, nil

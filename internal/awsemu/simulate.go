@@ -278,12 +278,16 @@ func matchedStatements(r policy.Result, sources map[string]simSource) []MatchedS
 	return out
 }
 
-// missingContextValues lists the condition keys that statements needed but the request did not
-// supply, sorted.
+// missingContextValues lists the condition keys that identity and resource policy statements
+// needed but the request did not supply, sorted.
 func missingContextValues(r policy.Result, ctx map[string][]string) []string {
 	seen := map[string]bool{}
 	for _, m := range r.Misses {
 		if m.Element != "Condition" || m.Key == "" || len(m.Actual) > 0 || hasFold(ctx, m.Key) {
+			continue
+		}
+		// Keys SCPs need are not listed (IAM API reference: EvaluationResult).
+		if t := m.Statement.Type; t != policy.TypeIdentity && t != policy.TypeResource {
 			continue
 		}
 		// IfExists operators and Null checks are satisfied by an absent key: not missing.

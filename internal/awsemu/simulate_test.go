@@ -211,3 +211,18 @@ func TestStatementSpansLocateEachStatement(t *testing.T) {
 		t.Error("spans of non-JSON")
 	}
 }
+
+// Keys that only an SCP needs are not MissingContextValues (IAM API reference: EvaluationResult).
+func TestKeysOnlySCPsNeedAreNotListedAsMissing(t *testing.T) {
+	data := strings.Replace(minimal, `"111111111111": {`, `"111111111111": {"org_id": "o-zzzzzzzzzz", "scps": [{"Version": "2012-10-17", "Statement": [
+		{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}], `, 1)
+	data = strings.Replace(data, `"Statement": []}}}}`, `"Statement": [{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": "*"}]}}}}`, 1)
+	s, _, err := Parse([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := simulateOne(t, s, s.Accounts["111111111111"].Roles["app"], SimulationInput{ActionNames: []string{"secretsmanager:DescribeSecret"}})
+	if r.EvalDecision != SimAllowed || r.MissingContextValues != nil {
+		t.Errorf("EvalDecision %s, MissingContextValues %v; want allowed and none", r.EvalDecision, r.MissingContextValues)
+	}
+}
