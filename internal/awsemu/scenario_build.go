@@ -12,8 +12,9 @@ import (
 // resource by ARN, creates the AWS managed key where a secret needs it, and validates, collecting
 // every problem by JSON path.
 type builder struct {
-	s    *Scenario
-	errs []string
+	s          *Scenario
+	errs       []string
+	management map[string]string // org id → management account, to refuse a second one
 }
 
 var (
@@ -44,6 +45,7 @@ func (b *builder) build() {
 	s.keys = map[string]*Key{}
 	s.aliases = map[string]*Alias{}
 	s.secrets = map[string]*Secret{}
+	b.management = map[string]string{}
 
 	if s.Name == "" {
 		b.fail("name", "required")
@@ -129,6 +131,15 @@ func (b *builder) account(id string) {
 	}
 	if a.OrgManagement && a.OrgID == "" {
 		b.fail(base+".org_management", "an organization's management account needs an org_id")
+	}
+	if a.OrgManagement && a.OrgID != "" {
+		// An organization has exactly one management account (AWS Organizations User Guide:
+		// "Terminology and concepts").
+		if prev, dup := b.management[a.OrgID]; dup {
+			b.fail(base+".org_management", "%s already has its management account %s", a.OrgID, prev)
+		} else {
+			b.management[a.OrgID] = id
+		}
 	}
 	for i := range a.SCPs {
 		b.parse(fmt.Sprintf("%s.scps[%d]", base, i), &a.SCPs[i], 0)

@@ -53,7 +53,7 @@ func TestEverySharedScenarioLoadsWithoutWarnings(t *testing.T) {
 				t.Errorf("warning: %s", w)
 			}
 			if s.Name == "" || s.Check.Secret == "" || len(s.AccountIDs) == 0 {
-				t.Errorf("loaded an empty scenario: %+v", s)
+				t.Errorf("loaded an empty scenario: name %q, check.secret %q, %d accounts", s.Name, s.Check.Secret, len(s.AccountIDs))
 			}
 			for _, sec := range s.Secrets() {
 				if sec.Key == nil {
@@ -270,6 +270,8 @@ func TestLoadErrorsAreNamedByJSONPath(t *testing.T) {
 			`accounts.111111111111.secrets.s.suffix: "abc" is not six letters or digits`},
 		{"an account id that is not 12 digits", `"111111111111": {`, `"11111": {`,
 			"accounts.11111: an account id is 12 digits"},
+		{"two management accounts for one organization", `"111111111111": {`, `"111111111111": {"org_id": "o-zzzzzzzzzz", "org_management": true}, "222222222222": {"org_id": "o-zzzzzzzzzz", "org_management": true}, "333333333333": {`,
+			"accounts.222222222222.org_management: o-zzzzzzzzzz already has its management account 111111111111"},
 		{"a missing name", `"name": "minimal",`, ``, "name: required"},
 		{"a missing check secret", `"secret": "s", `, ``, "check.secret: required"},
 		{"a simulation decision IAM does not have", `"app": {`, `"app": {"simulation": {"kms:Decrypt": "deny"}, `,
