@@ -241,11 +241,9 @@ func simEvidence(sim *xsdoctor.Simulation) xsdoctor.Evidence {
 }
 
 func (c *check) scpDeny(req policy.Request, sim *xsdoctor.Simulation) xsdoctor.Finding {
-	org := c.f.Consumer.OrgID
-	acct := "the management account of organization " + org
-	if org == "" {
-		acct = "the consumer organization's management account"
-	}
+	// SCPs are changed in the organization's management account, whose id a member account
+	// cannot see; name the organization instead.
+	acct := "management account of " + first(c.f.Consumer.OrgID, "the consumer's organization")
 	return xsdoctor.Finding{
 		Code: xsdoctor.IAMSCPDeny,
 		Summary: fmt.Sprintf("A service control policy of %s's organization denies %s on %s",
@@ -482,6 +480,12 @@ func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, 
 	simDecision := map[string]policy.Decision{
 		"allowed": policy.Allow, "implicitDeny": policy.ImplicitDeny, "explicitDeny": policy.ExplicitDeny,
 	}[sim.Decision]
+	if simDecision == policy.ImplicitDeny && len(sim.Matched) > 0 && local == policy.Allow {
+		// For a resource in another account with no ResourcePolicy the simulator may answer
+		// implicitDeny for the missing resource side while listing the identity statements
+		// that allow: that is the identity side allowing (aws-semantics §4.4, VERIFY-LIVE 1).
+		simDecision = policy.Allow
+	}
 	if simDecision == "" || simDecision == local {
 		return nil
 	}

@@ -391,6 +391,15 @@ func doorCases() []doorCase {
 			codes: []xsdoctor.Code{xsdoctor.SimulationDisagrees},
 		},
 		{
+			name: "a simulator answering implicitDeny for the missing resource side while its identity statements match agrees",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Simulations[0].Decision = "implicitDeny"
+				f.Simulations[0].Matched = []xsdoctor.SimulationStatement{{SourcePolicyID: "read-orders-db-secret", SourcePolicyType: "role"}}
+			},
+			doors: [3]xsdoctor.State{open, open, open}, exit: 0,
+			absent: []xsdoctor.Code{xsdoctor.SimulationDisagrees},
+		},
+		{
 			name: "a simulator that cannot be called leaves local evaluation in charge",
 			mutate: func(f *xsdoctor.Facts) {
 				f.Simulations = nil
