@@ -105,6 +105,11 @@ func startEmu(t testing.TB, path string, opts awsemu.Options) *emu {
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
+	return startEmuScenario(t, sc, opts)
+}
+
+func startEmuScenario(t testing.TB, sc *awsemu.Scenario, opts awsemu.Options) *emu {
+	t.Helper()
 	e := &emu{t: t, sc: sc}
 	h := awsemu.New(sc, opts)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
