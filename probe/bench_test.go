@@ -57,4 +57,3 @@ func BenchmarkGatherAt50msPerCall(b *testing.B) {
 		})
 	}
 }
-
