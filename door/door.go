@@ -33,8 +33,11 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 		Calls:         sortedCalls(f.Calls),
 		Findings:      []xsdoctor.Finding{},
 	}
-	if c.keyARN != "" || f.Key.Manager != "" {
+	switch {
+	case c.keyARN != "" || f.Key.Manager != "":
 		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: f.Key.Manager, State: f.Key.State}
+	case c.awsManaged():
+		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: "AWS"}
 	}
 	d.Doors = []xsdoctor.Door{c.keyDoor(), c.secretDoor(), c.consumerDoor()}
 	for i := range d.Doors {

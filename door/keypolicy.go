@@ -148,7 +148,8 @@ func (c *check) keyName() string {
 	if c.keyARN != "" {
 		return c.keyARN
 	}
-	return awsManagedAlias + " (" + c.owner + ", " + c.region + ")"
+	// The alias ARN of the AWS managed key in the secret's account and region.
+	return "arn:" + c.partition + ":kms:" + c.region + ":" + c.owner + ":" + awsManagedAlias
 }
 
 func (c *check) awsManagedFinding() xsdoctor.Finding {
@@ -245,6 +246,11 @@ func (c *check) keyUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Findi
 		Code:    xsdoctor.KeyPolicyUnreadable,
 		Summary: fmt.Sprintf("The key-policy door cannot be decided for %s: %s", c.keyName(), why),
 		Detail:  fmt.Sprintf("Give the inspector role in account %s kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants (GetKeyPolicy only works from the key's own account), and make sure the key policy delegates to IAM or names the inspector.", c.keyAcct),
+	}
+	if re != nil && re.Call == "kms:GetKeyPolicy" && strings.Contains(re.Code, "AccessDenied") {
+		// AWS KMS Developer Guide, "Default key policy": without the account-root statement IAM
+		// policies cannot grant access to the key, the inspector's included.
+		f.Detail += " An access denial despite the inspector's IAM permission means the key policy neither delegates to IAM (no account-root statement) nor names the inspector role."
 	}
 	if re != nil {
 		f.Evidence = []xsdoctor.Evidence{{Source: re.Call, Note: readErrText(re)}}

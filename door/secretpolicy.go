@@ -27,6 +27,9 @@ func (c *check) secretDoor() xsdoctor.Door {
 		return d
 	}
 	sp, why := c.secretPolicy()
+	if why != "" && s.DeletedDate != "" {
+		why += "; AWS refuses GetResourcePolicy on a secret scheduled for deletion, so restore it first"
+	}
 	if why != "" {
 		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.secretUnreadable(why, s.PolicyErr))
