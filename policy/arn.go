@@ -1,0 +1,73 @@
+package policy
+
+import "strings"
+
+// arnParts splits an ARN into its six colon-separated components; the resource part keeps any
+// further colons. ok is false when s has fewer than six components.
+func arnParts(s string) (parts [6]string, ok bool) {
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(s, ':')
+		if j < 0 {
+			return parts, false
+		}
+		parts[i], s = s[:j], s[j+1:]
+	}
+	parts[5] = s
+	return parts, true
+}
+
+// arnMatcher matches ARNs the way Resource and the Arn* condition operators do: "Each of the six
+// colon-delimited components of the ARN is checked separately and each can include multi-character
+// match wildcards (*) or single-character match wildcards (?)" (IAM User Guide, "Condition
+// operators", Amazon Resource Name (ARN) condition operators). Matching is case-sensitive.
+type arnMatcher struct {
+	raw   string
+	any   bool // "*"
+	valid bool // has six components
+	exact bool // no wildcard: plain comparison
+	parts [6]*matcher
+}
+
+func compileARN(p string) *arnMatcher { return compileARNPattern(p, false) }
+
+func compileARNPattern(p string, escaped bool) *arnMatcher {
+	a := &arnMatcher{raw: p}
+	if p == "*" {
+		a.any = true
+		return a
+	}
+	if !strings.ContainsAny(p, "*?\\") {
+		a.exact, a.valid = true, true
+		return a
+	}
+	parts, ok := arnParts(p)
+	if !ok {
+		return a
+	}
+	a.valid = true
+	for i, part := range parts {
+		a.parts[i] = compilePattern(part, false, escaped)
+	}
+	return a
+}
+
+func (a *arnMatcher) match(s string) bool {
+	switch {
+	case a.any:
+		return true
+	case !a.valid:
+		return false
+	case a.exact:
+		return s == a.raw
+	}
+	parts, ok := arnParts(s)
+	if !ok {
+		return false
+	}
+	for i := range parts {
+		if !a.parts[i].match(parts[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,137 @@
+package policy
+
+import "strings"
+
+// tmplPiece is literal text or a policy variable (IAM User Guide, "IAM policy elements: Variables
+// and tags"): ${key} or ${key, 'default'}; ${*}, ${?} and ${$} stand for the literal characters.
+type tmplPiece struct {
+	text    string // literal text (escape already applied)
+	key     string // variable key, lower-case; "" for literal text
+	def     string
+	hasDef  bool
+	special bool // text came from ${*} ${?} ${$}: never a wildcard
+}
+
+// parseTemplate returns nil when v holds no variable or escape.
+func parseTemplate(v string) []tmplPiece {
+	if !strings.Contains(v, "${") {
+		return nil
+	}
+	var out []tmplPiece
+	found := false
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 {
+			break
+		}
+		inner := v[i+2 : i+j]
+		if i > 0 {
+			out = append(out, tmplPiece{text: v[:i]})
+		}
+		switch inner {
+		case "*", "?", "$":
+			out = append(out, tmplPiece{text: inner, special: true})
+		default:
+			p := tmplPiece{}
+			if k := strings.IndexByte(inner, ','); k >= 0 {
+				def := strings.TrimSpace(inner[k+1:])
+				if len(def) >= 2 && def[0] == '\'' && def[len(def)-1] == '\'' {
+					p.def, p.hasDef = def[1:len(def)-1], true
+				}
+				inner = inner[:k]
+			}
+			p.key = strings.ToLower(strings.TrimSpace(inner))
+			out = append(out, p)
+		}
+		found = true
+		v = v[i+j+1:]
+	}
+	if !found {
+		return nil
+	}
+	if v != "" {
+		out = append(out, tmplPiece{text: v})
+	}
+	return out
+}
+
+// resolve substitutes the request's values. For wildcard operators the substituted text is
+// escaped, so only the policy's own '*' and '?' are wildcards. ok is false when a variable has no
+// single value in the request and no default: the value then matches nothing.
+func (vm *valueMatcher) resolve(e *evaluation, escape bool) (string, bool) {
+	var b strings.Builder
+	lit := func(s string) {
+		if !escape {
+			b.WriteString(s)
+			return
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] == '*' || s[i] == '?' || s[i] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[i])
+		}
+	}
+	for _, p := range vm.tmpl {
+		switch {
+		case p.special:
+			lit(p.text)
+		case p.key == "":
+			if escape {
+				b.WriteString(strings.ReplaceAll(p.text, "\\", "\\\\"))
+			} else {
+				b.WriteString(p.text)
+			}
+		default:
+			vals, present := e.lookup(p.key)
+			switch {
+			case present && len(vals) == 1:
+				lit(vals[0])
+			case p.hasDef:
+				lit(p.def)
+			default:
+				return "", false
+			}
+		}
+	}
+	return b.String(), true
+}
+
+func (vm *valueMatcher) matchTemplate(e *evaluation, s string) bool {
+	switch vm.op {
+	case opStringEquals, opStringEqualsIgnoreCase:
+		v, ok := vm.resolve(e, false)
+		if !ok {
+			return false
+		}
+		if vm.op == opStringEquals {
+			return s == v
+		}
+		return strings.EqualFold(s, v)
+	case opStringLike:
+		v, ok := vm.resolve(e, true)
+		return ok && compilePattern(v, false, true).match(s)
+	default: // ARN forms
+		v, ok := vm.resolve(e, true)
+		return ok && compileARNPattern(v, true).match(s)
+	}
+}
+
+// display is the value as the request resolved it, for evidence.
+func (vm *valueMatcher) display(e *evaluation) string {
+	if vm.tmpl == nil {
+		return vm.raw
+	}
+	v, ok := vm.resolve(e, false)
+	if !ok {
+		return vm.raw
+	}
+	if v != vm.raw {
+		return vm.raw + " (= " + v + ")"
+	}
+	return v
+}
