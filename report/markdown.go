@@ -172,7 +172,8 @@ func cell(s string) string {
 	return s
 }
 
-// prose escapes what GitHub would read as an HTML tag ("<new key ARN>") in running text.
+// prose escapes what GitHub would read as markup in running text: an HTML tag ("<new key
+// ARN>") or emphasis between two policy wildcards ("kms:* … key/*").
 func prose(s string) string {
-	return strings.NewReplacer("<", `\<`, ">", `\>`).Replace(s)
+	return strings.NewReplacer("<", `\<`, ">", `\>`, "*", `\*`).Replace(s)
 }
