@@ -155,6 +155,15 @@ func (s *Scenario) Simulate(role *Role, in SimulationInput) ([]EvaluationResult,
 		resources = []string{"*"}
 	}
 	principal := policy.Principal{ARN: role.ARN, Account: role.Account, Type: policy.Role, RoleARN: role.ARN, UniqueID: role.ID}
+	if in.CallerArn != "" {
+		// "You simulate calling the API operations as Bob, as if Bob had David's policies"
+		// (IAM API reference: SimulatePrincipalPolicy, CallerArn): the caller is who resource
+		// policies see; the policies stay the source's.
+		principal = policy.Principal{ARN: in.CallerArn, Account: accountOf(in.CallerArn)}
+		if r := s.RoleForSession(in.CallerArn); r != nil {
+			principal.Type, principal.RoleARN, principal.UniqueID = policy.Role, r.ARN, r.ID
+		}
+	}
 
 	var out []EvaluationResult
 	for _, action := range in.ActionNames {

@@ -226,3 +226,29 @@ func TestKeysOnlySCPsNeedAreNotListedAsMissing(t *testing.T) {
 		t.Errorf("EvalDecision %s, MissingContextValues %v; want allowed and none", r.EvalDecision, r.MissingContextValues)
 	}
 }
+
+// With a ResourcePolicy the simulator evaluates both sides; CallerArn is who the resource policy
+// sees, and a resource in another account needs that policy to allow.
+func TestAResourcePolicyIsEvaluatedForTheCaller(t *testing.T) {
+	s := loadModel(t)
+	app := s.Accounts["222222222222"].Roles["app"]
+	allowApp := `{"Version":"2012-10-17","Statement":[{"Sid":"App","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/service/app"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
+	in := SimulationInput{ActionNames: []string{"secretsmanager:GetSecretValue"}, ResourceArns: []string{ownerSecret},
+		ResourcePolicy: allowApp, CallerArn: app.ARN}
+	r := simulateOne(t, s, app, in)
+	if r.EvalDecision != SimAllowed || r.EvalDecisionDetails["Resource Policy"] != SimAllowed {
+		t.Errorf("resource policy naming the caller: %s %v", r.EvalDecision, r.EvalDecisionDetails)
+	}
+	var types []string
+	for _, m := range r.MatchedStatements {
+		types = append(types, m.SourcePolicyType)
+	}
+	if !strings.Contains(strings.Join(types, ","), "resource") {
+		t.Errorf("MatchedStatements types %v lack the resource policy", types)
+	}
+	in.CallerArn = "arn:aws:iam::222222222222:role/locked"
+	r = simulateOne(t, s, app, in)
+	if r.EvalDecision != SimImplicitDeny || r.EvalDecisionDetails["Resource Policy"] != SimImplicitDeny {
+		t.Errorf("resource policy naming someone else: %s %v", r.EvalDecision, r.EvalDecisionDetails)
+	}
+}
