@@ -55,7 +55,9 @@ type Request struct {
 	Context map[string][]string
 	// Unknown lists context keys whose values cannot be known here (e.g. aws:SourceVpce); a
 	// trailing "*" names a prefix ("aws:RequestTag/*"). A condition on an unknown key makes the
-	// result Conditional instead of guessing.
+	// result Conditional instead of guessing. A key present in Context is known whatever Unknown
+	// says. aws:PrincipalArn, aws:PrincipalAccount and (for kms: actions) kms:CallerAccount are
+	// implied from Principal when Context lacks them (SPEC §7).
 	Unknown []string
 }
 
@@ -89,7 +91,9 @@ type Grant struct {
 }
 
 // Set is every policy that applies to one request. A nil pointer or empty slice means that
-// policy type is absent (for SCPs: no organization, or the management account).
+// policy type is absent (for SCPs: no organization, or the management account). For kms:
+// actions Resource is the key policy; when it is nil the key policy is not judged (the caller
+// could not read it) and the identity side decides, as in the shared conformance corpus.
 type Set struct {
 	Identity []Named
 	Resource *Named
@@ -129,8 +133,8 @@ type StatementRef struct {
 // condition or resource failed, with the expected and actual values.
 type Miss struct {
 	Statement StatementRef
-	Element   string   // "Condition", "Resource", "NotResource", "Action", "Principal"
-	Operator  string   // condition operator, e.g. "StringEquals" (Condition only)
+	Element   string   // "Condition", "Resource", "NotResource", "Action", "NotAction", "Principal", "NotPrincipal"
+	Operator  string   // condition operator, e.g. "StringEquals"; for a grant "EncryptionContextSubset"/"…Equals"
 	Key       string   // condition key as written (Condition only)
 	Expected  []string // the statement's values
 	Actual    []string // the request's values (empty when the key is absent)
@@ -147,11 +151,20 @@ type Unknowable struct {
 // Result is an evaluation's decision with everything behind it.
 type Result struct {
 	Decision Decision
-	Types    []TypeResult   // one per policy type, in a fixed order
-	Matched  []StatementRef // every statement that applied (allow and deny), never just the first
-	Misses   []Miss         // near misses: statements naming the principal and action that failed on a condition or resource
+	// Types has one entry per policy type, always in this order: identity, resource, grant,
+	// boundary, scp, session.
+	Types   []TypeResult
+	Matched []StatementRef // every statement that applied (allow and deny), never just the first
+	// Misses are near misses: statements naming the principal and the action that failed on a
+	// resource or condition (one Miss per failed element), resource-policy statements that would
+	// have applied but for their Principal (the key account's own IAM-delegation statement
+	// excepted), and grants to the principal that fail on operation or constraints. Treat the
+	// Expected/Actual slices as read-only: they may share storage.
+	Misses []Miss
 	// Conditional is non-empty when the decision depends on unknown context keys. Decision is
 	// then computed in the most permissive reading (unknown conditions satisfied in Allow
-	// statements, unsatisfied in Deny statements); these are the conditions that must hold.
+	// statements, unsatisfied in Deny statements); these are the conditions on unknown keys in
+	// statements that otherwise applied: those of Allow statements must hold and those of Deny
+	// statements must not for the decision to stand.
 	Conditional []Unknowable
 }

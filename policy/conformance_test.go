@@ -228,7 +228,7 @@ func TestConformance(t *testing.T) {
 			}
 			got := Evaluate(req, set)
 			if got.Decision != c.Decision {
-				t.Errorf("%s:%d %s: want %s, got %s; deciding statements:%s", f, c.line, c.Name, c.Decision, got.Decision, describe(got))
+				t.Errorf("%s:%d %s: want %s, got %s\n%s", f, c.line, c.Name, c.Decision, got.Decision, got.Explain())
 				continue
 			}
 			p++

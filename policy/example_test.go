@@ -101,3 +101,26 @@ func ExampleDocument_StatementJSON() {
 	//   ]
 	// }
 }
+
+// Explain renders a result for logs: a cross-account Decrypt the key policy denies explicitly.
+func ExampleResult_Explain() {
+	keyPolicy, _ := policy.Parse(`{"Version":"2012-10-17","Statement":[
+	  {"Sid":"Consumer","Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"kms:Decrypt","Resource":"*"},
+	  {"Sid":"OnlyViaSM","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+	   "Condition":{"StringNotLike":{"kms:ViaService":"secretsmanager.*.amazonaws.com"}}}]}`)
+	identity, _ := policy.Parse(`{"Version":"2012-10-17","Statement":{"Sid":"Decrypt","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}}`)
+	res := policy.Evaluate(policy.Request{
+		Principal:       policy.Principal{ARN: "arn:aws:sts::222222222222:assumed-role/app/cli"},
+		Action:          "kms:Decrypt",
+		Resource:        "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		ResourceAccount: "111111111111",
+	}, policy.Set{Identity: []policy.Named{{Name: "app", Doc: identity}}, Resource: &policy.Named{Name: "key-policy", Doc: keyPolicy}})
+	fmt.Println(res.Explain())
+	// Output:
+	// decision: explicit_deny
+	//   identity: allow
+	//   resource: deny
+	//   applied: identity app statement 1 "Decrypt" (line 1) Allow
+	//   applied: resource key-policy statement 1 "Consumer" (line 2) Allow
+	//   applied: resource key-policy statement 2 "OnlyViaSM" (line 3) Deny
+}
