@@ -267,3 +267,33 @@ func TestWriteErrorsAreReturned(t *testing.T) {
 		t.Error("Markdown: no error from a failing writer")
 	}
 }
+
+// BenchmarkRender measures each renderer on the largest fixture (a closed door with a fix and
+// evidence): a report is rendered once per run, so this only guards against a pathological
+// regression.
+func BenchmarkRender(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "aws-managed-key.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d xsdoctor.Diagnosis
+	if err := json.Unmarshal(raw, &d); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for name, render := range map[string]func() error{
+		"text":     func() error { return report.Text(&buf, d, report.Options{Color: true}) },
+		"json":     func() error { return report.JSON(&buf, d) },
+		"markdown": func() error { return report.Markdown(&buf, d) },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				if err := render(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

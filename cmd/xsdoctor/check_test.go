@@ -209,3 +209,15 @@ func TestColourOnlyOnATerminalWithoutNO_COLOR(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDemo is the whole command in process: load the built-in scenario, serve it on
+// loopback, probe both accounts through the real SDK clients, judge, render JSON.
+func BenchmarkDemo(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"demo", "-o", "json"}, nil, &stdout, &stderr); code != 1 {
+			b.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+		}
+	}
+}
