@@ -90,11 +90,12 @@ type httpRequest struct {
 
 // emu is the emulator behind httptest on 127.0.0.1, with every request logged.
 type emu struct {
-	t    testing.TB
-	sc   *awsemu.Scenario
-	url  string
-	mu   sync.Mutex
-	reqs []httpRequest
+	t       testing.TB
+	sc      *awsemu.Scenario
+	url     string
+	mu      sync.Mutex
+	reqs    []httpRequest
+	handler http.Handler // the emulator itself, for intercepts that edit its answers
 	// intercept, when set, may answer a request itself (returns true).
 	intercept func(w http.ResponseWriter, r *http.Request, op string) bool
 }
@@ -112,6 +113,7 @@ func startEmuScenario(t testing.TB, sc *awsemu.Scenario, opts awsemu.Options) *e
 	t.Helper()
 	e := &emu{t: t, sc: sc}
 	h := awsemu.New(sc, opts)
+	e.handler = h
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -131,10 +131,6 @@ func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
 	}
 	g.owner = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "owner", role: o.OwnerRole, account: g.ownerAccount,
 		profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
-	if o.KeyRole != "" {
-		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: keyRole.Account,
-			profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
-	}
 
 	// A name or partial ARN is resolved first, with the owner's credentials: it resolves in the
 	// caller's own account, which is why the owner account then comes from --owner-role or
@@ -166,6 +162,19 @@ func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
 		g.consumerSess = newSession(g.consumerBase, g.rec, sessionConfig{purpose: "consumer", role: o.ConsumerRole,
 			account: consumer.Account, profile: o.ConsumerProfile, externalID: o.ExternalID, sessionName: g.sessionName,
 			allowed: allowRead})
+	}
+
+	// The key role gets its own session unless it is a role the probe already holds: each role
+	// is assumed once.
+	switch o.KeyRole {
+	case "":
+	case o.OwnerRole:
+		g.key = g.owner
+	case o.ConsumerRole:
+		g.key = g.consumerSess
+	default:
+		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: keyRole.Account,
+			profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
 	}
 
 	f := &g.f

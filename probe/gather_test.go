@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -657,5 +658,165 @@ func TestLiveIsSkippedWhenTheConsumerCannotBeAssumed(t *testing.T) {
 	}
 	if len(f.AssumeFailures) != 0 {
 		t.Errorf("a skipped live read is not an inspector failure: %+v", f.AssumeFailures)
+	}
+}
+
+func TestGatherReadsWhatEveryScenarioHolds(t *testing.T) {
+	isolate(t)
+	paths, _ := filepath.Glob(filepath.Join(sharedScenarios(t), "*.json"))
+	paths = append(paths, wide)
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			e := startEmu(t, p, awsemu.Options{})
+			f := e.gather(e.options())
+			sc := e.sc
+			var sec *awsemu.Secret
+			for _, s := range sc.Secrets() {
+				if s.ARN == sc.Check.Secret {
+					sec = s
+				}
+			}
+			if sec == nil {
+				t.Fatalf("the check's secret %s is not in the scenario", sc.Check.Secret)
+			}
+			if f.Secret.ARN != sec.ARN || f.Secret.Name != sec.Name || f.Secret.KMSKeyID != sec.KMSKeyID || f.Secret.VersionID != sec.VersionID {
+				t.Errorf("secret = %+v, want %s %q version %s", f.Secret, sec.ARN, sec.KMSKeyID, sec.VersionID)
+			}
+			if f.Secret.DeletedDate != sec.DeletedDate {
+				t.Errorf("deleted date %q, want %q", f.Secret.DeletedDate, sec.DeletedDate)
+			}
+			if (f.Secret.Policy == "") != (sec.ResourcePolicy == nil) && f.Secret.PolicyErr == nil {
+				t.Errorf("secret policy read %q, scenario has one: %v", f.Secret.Policy, sec.ResourcePolicy != nil)
+			}
+			if k := sec.Key; f.Key.ARN != k.ARN || (f.Key.Err == nil && (f.Key.State != k.State || f.Key.Manager != k.Manager)) {
+				t.Errorf("key = %s %s %s, want %s %s %s", f.Key.ARN, f.Key.State, f.Key.Manager, k.ARN, k.State, k.Manager)
+			}
+			if len(f.Key.Grants) != len(sec.Key.Grants) && f.Key.GrantsErr == nil {
+				t.Errorf("%d grants, want %d", len(f.Key.Grants), len(sec.Key.Grants))
+			}
+			for who, acct := range map[string]xsdoctor.Account{"owner": f.Owner, "consumer": f.Consumer} {
+				want := sc.Accounts[acct.ID]
+				if want == nil {
+					continue
+				}
+				if acct.OrgID != want.OrgID || acct.NoOrg != (want.OrgID == "") || acct.Management != (want.OrgID != "" && want.OrgManagement) {
+					t.Errorf("%s account %+v, scenario org %q management %v", who, acct, want.OrgID, want.OrgManagement)
+				}
+			}
+			role := sc.RoleForSession(sc.Check.Consumer)
+			if role == nil {
+				if r, err := sc.Role(f.Consumer.ID, sc.Check.Consumer); err == nil {
+					role = r
+				}
+			}
+			if role == nil {
+				t.Fatalf("no role for %s", sc.Check.Consumer)
+			}
+			if f.Role.ARN != role.ARN || f.Role.ID != role.ID || f.Role.Path != role.Path {
+				t.Errorf("role %s %s %s, want %s %s %s", f.Role.ARN, f.Role.ID, f.Role.Path, role.ARN, role.ID, role.Path)
+			}
+			if want := len(role.InlinePolicies) + len(role.ManagedPolicies); len(f.Role.Policies) != want {
+				t.Errorf("%d policies, want %d", len(f.Role.Policies), want)
+			}
+			if (f.Role.Boundary != nil) != (role.PermissionsBoundary != "") {
+				t.Errorf("boundary %+v, scenario %q", f.Role.Boundary, role.PermissionsBoundary)
+			}
+			if f.Now != "2026-11-29T12:00:00Z" || f.Input.Region != sec.Region {
+				t.Errorf("now %q region %q", f.Now, f.Input.Region)
+			}
+		})
+	}
+}
+
+func TestGatherRecordsAMissingSecretAndReadsNoKey(t *testing.T) {
+	isolate(t)
+	e := startEmu(t, wide, awsemu.Options{})
+	o := e.options()
+	o.Secret = wideSecret("forms/gone", "GoneGo")
+	f := e.gather(o)
+	if !f.Secret.NotFound || f.Secret.Err == nil || f.Secret.Err.Code != "ResourceNotFoundException" {
+		t.Errorf("secret = %+v, want NotFound", f.Secret)
+	}
+	if f.Key.Err == nil || f.Key.Err.Call != "secretsmanager:DescribeSecret" || f.Key.ARN != "" {
+		t.Errorf("key = %+v, want unidentified because DescribeSecret failed", f.Key)
+	}
+	for _, c := range f.Calls {
+		if c.Service == "kms" {
+			t.Errorf("no key can be read for a missing secret: %+v", c)
+		}
+	}
+	if len(f.Simulations) != 1 || f.Simulations[0].Action != "secretsmanager:GetSecretValue" {
+		t.Errorf("the consumer side is still simulated: %+v", f.Simulations)
+	}
+}
+
+func TestGatherRecordsAScheduledDeletionAndTheSecretPolicyItHides(t *testing.T) {
+	isolate(t)
+	e := startEmu(t, sharedScenario(t, "secret-is-scheduled-for-deletion"), awsemu.Options{})
+	f := e.gather(e.options())
+	if f.Secret.DeletedDate == "" {
+		t.Errorf("DeletedDate not read: %+v", f.Secret)
+	}
+	if pe := f.Secret.PolicyErr; pe == nil || pe.Code != "InvalidRequestException" || pe.Action != "" {
+		t.Errorf("GetResourcePolicy on a deleted secret: %+v, want InvalidRequestException (not a missing permission)", pe)
+	}
+	if f.Key.Policy == "" || f.Role.Err != nil {
+		t.Errorf("the key and the consumer are still read")
+	}
+}
+
+func TestGatherAsksListSecretVersionIdsWhenDescribeSecretOmitsTheStages(t *testing.T) {
+	isolate(t)
+	e := startEmu(t, wide, awsemu.Options{})
+	e.intercept = func(w http.ResponseWriter, r *http.Request, op string) bool {
+		if op != "secretsmanager.DescribeSecret" {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Errorf("DescribeSecret answer: %v", err)
+		}
+		delete(body, "VersionIdsToStages") // optional in the model: "only returns fields that have a value"
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		json.NewEncoder(w).Encode(body)
+		return true
+	}
+	o := e.options()
+	f := e.gather(o)
+	var want string
+	for _, s := range e.sc.Secrets() {
+		if s.ARN == o.Secret {
+			want = s.VersionID
+		}
+	}
+	if want == "" || f.Secret.VersionID != want || !hasCall(f, "secretsmanager:ListSecretVersionIds") {
+		t.Errorf("version id %q, want %q from ListSecretVersionIds (calls %v)", f.Secret.VersionID, want, callNames(f))
+	}
+}
+
+func TestGatherAssumesAKeyRoleThatIsTheOwnerRoleOnce(t *testing.T) {
+	isolate(t)
+	e := startEmu(t, wide, awsemu.Options{})
+	o := e.options()
+	o.KeyRole = o.OwnerRole
+	f := e.gather(o)
+	if f.Key.Policy == "" || len(e.duplicates()) > 0 {
+		t.Errorf("key policy %q, duplicates %v", f.Key.Policy, e.duplicates())
+	}
+	n := 0
+	for _, r := range e.requests() {
+		if r.Op == "AssumeRole" && strings.Contains(r.Body, "111111111111%3Arole%2Fxsdoctor-inspector") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the owner inspector was assumed %d times", n)
 	}
 }

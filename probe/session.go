@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xsdoctor/xsdoctor"
@@ -127,7 +128,9 @@ func (s *session) ready(ctx context.Context) *xsdoctor.ReadError {
 // loadBase loads one side's base configuration through the SDK's default chain, with the
 // profile when one is named. The region is forced to the secret's.
 func loadBase(ctx context.Context, o Options, profile, region string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own logger writes warnings to stderr; nothing inside probe prints (style.md):
+	// --debug goes through Options.Log.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
