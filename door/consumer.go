@@ -285,6 +285,17 @@ func (c *check) boundaryDeny(req policy.Request, sim *xsdoctor.Simulation, bound
 		st = c.iamKMSStatement()
 	}
 	st.Sid = "Boundary" + st.Sid
+	if boundary == nil {
+		// The simulator saw a boundary the probe could not read.
+		f.Fix = &xsdoctor.Fix{
+			Account: c.consumer,
+			Where:   "permissions boundary of " + c.roleARN,
+			Steps: []string{
+				"Find the boundary: aws iam get-role --role-name " + c.f.Role.Name + " --query Role.PermissionsBoundary.",
+				"Add a statement allowing " + req.Action + " on " + req.Resource + " to it (statement shown for the identity side below), or detach it if it is not required.",
+			},
+		}
+	}
 	if boundary != nil {
 		f.Fix = &xsdoctor.Fix{
 			Account:   c.consumer,
