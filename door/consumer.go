@@ -288,11 +288,12 @@ func (c *check) boundaryDeny(req policy.Request, sim *xsdoctor.Simulation, bound
 	if boundary == nil {
 		// The simulator saw a boundary the probe could not read.
 		f.Fix = &xsdoctor.Fix{
-			Account: c.consumer,
-			Where:   "permissions boundary of " + c.roleARN,
+			Account:   c.consumer,
+			Where:     "permissions boundary of " + c.roleARN,
+			Statement: st.JSON(),
 			Steps: []string{
 				"Find the boundary: aws iam get-role --role-name " + c.f.Role.Name + " --query Role.PermissionsBoundary.",
-				"Add a statement allowing " + req.Action + " on " + req.Resource + " to it (statement shown for the identity side below), or detach it if it is not required.",
+				"Add the statement to it (aws iam create-policy-version --set-as-default), or detach the boundary if it is not required.",
 			},
 		}
 	}
