@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,10 @@ import (
 	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/internal/awsemu"
 )
+
+// accessKeyID is the shape of an AWS access key id ("Understanding unique ID prefixes", IAM
+// User Guide): AKIA long-term, ASIA temporary.
+var accessKeyID = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
 
 // scenarioDir is $XSDOCTOR_SCENARIOS, or ../shared/scenarios beside the module. A missing
 // directory fails the test: the scenarios are the end-to-end proof, never silently skipped.
@@ -83,6 +88,10 @@ func runScenario(t *testing.T, file string) {
 		if strings.Contains(stdout.String()+stderr.String(), cred) {
 			t.Errorf("credential material %q appears in the output", cred)
 		}
+	}
+	// The emulator issues ASIA… access key ids on AssumeRole, as STS does.
+	if k := accessKeyID.FindString(stdout.String() + stderr.String()); k != "" {
+		t.Errorf("access key id %s appears in the output", k)
 	}
 	if !strings.Contains(stderr.String(), "secretsmanager:DescribeSecret") {
 		t.Errorf("--debug logged no secretsmanager:DescribeSecret call; stderr:\n%s", stderr.String())
