@@ -291,6 +291,8 @@ func (c *check) boundaryDeny(req policy.Request, sim *xsdoctor.Simulation, bound
 			Account:   c.consumer,
 			Where:     "permissions boundary of " + c.roleARN,
 			Statement: st.JSON(),
+			Terraform: "# Account " + c.consumer + ": the permissions boundary attached to " + c.roleARN + "\n" +
+				st.policyDocument("permissions_boundary", "keep the existing statements of the boundary"),
 			Steps: []string{
 				"Find the boundary: aws iam get-role --role-name " + c.f.Role.Name + " --query Role.PermissionsBoundary.",
 				"Add the statement to it (aws iam create-policy-version --set-as-default), or detach the boundary if it is not required.",
@@ -486,8 +488,9 @@ func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, 
 	if sim == nil || len(res.Conditional) > 0 {
 		return nil
 	}
-	if sim.AllowedByOrganizations != nil && !*sim.AllowedByOrganizations {
-		return nil // reported as IAM_SCP_DENY
+	if sim.AllowedByOrganizations != nil && !*sim.AllowedByOrganizations ||
+		sim.AllowedByBoundary != nil && !*sim.AllowedByBoundary {
+		return nil // reported as IAM_SCP_DENY or IAM_BOUNDARY_DENY
 	}
 	simDecision := map[string]policy.Decision{
 		"allowed": policy.Allow, "implicitDeny": policy.ImplicitDeny, "explicitDeny": policy.ExplicitDeny,

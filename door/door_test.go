@@ -350,6 +350,17 @@ func doorCases() []doorCase {
 			fixHas: map[xsdoctor.Code][]string{xsdoctor.IAMBoundaryDeny: {"arn:aws:iam::222222222222:policy/landing-zone-boundary", keyARN}},
 		},
 		{
+			name: "a permissions boundary only the simulator saw still closes the consumer door",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Simulations[1].Decision = "implicitDeny"
+				f.Simulations[1].AllowedByBoundary = no()
+			},
+			doors: [3]xsdoctor.State{open, open, closed}, exit: 1,
+			codes:  []xsdoctor.Code{xsdoctor.IAMBoundaryDeny},
+			absent: []xsdoctor.Code{xsdoctor.SimulationDisagrees},
+			fixHas: map[xsdoctor.Code][]string{xsdoctor.IAMBoundaryDeny: {"get-role --role-name orders-api-task", keyARN}},
+		},
+		{
 			name: "a permissions boundary with an explicit deny closes the consumer door",
 			mutate: func(f *xsdoctor.Facts) {
 				f.Role.Boundary = &xsdoctor.Policy{Name: "boundary", ARN: "arn:aws:iam::222222222222:policy/boundary", Kind: "boundary",

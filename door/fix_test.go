@@ -123,6 +123,9 @@ func applyFix(t *testing.T, f *xsdoctor.Facts, fd xsdoctor.Finding) bool {
 		if fd.Code == xsdoctor.IAMExplicitDeny || strings.Contains(st, `"Deny"`) {
 			return applyDenyFix(t, f, fd)
 		}
+		if f.Role.Boundary == nil {
+			return false // only the simulator saw the boundary: nothing in the facts to change
+		}
 		b := *f.Role.Boundary
 		b.Document = appendStatement(t, b.Document, st)
 		f.Role.Boundary = &b
