@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -293,20 +294,23 @@ func StartEmulator(tb TB, xsdoctor, scenario string, env Env) *Server {
 	tb.Cleanup(srv.Stop)
 	select {
 	case line := <-first:
-		srv.Endpoint = strings.TrimSpace(line)
+		// The first line is the endpoint URL; take the URL out of it should it come with words.
+		srv.Endpoint = strings.TrimRight(loopbackURL.FindString(line), ".,;")
 	case <-srv.done:
 		tb.Fatalf("xsdoctor emulate exited before printing its endpoint:\n%s", srv.Log())
 	case <-time.After(30 * time.Second):
 		tb.Fatalf("xsdoctor emulate printed no endpoint within 30s:\n%s", srv.Log())
 	}
-	if !strings.HasPrefix(srv.Endpoint, "http://127.0.0.1:") {
-		tb.Fatalf("xsdoctor emulate: first line %q is not an http://127.0.0.1 endpoint URL", srv.Endpoint)
+	if srv.Endpoint == "" {
+		tb.Fatalf("xsdoctor emulate: the first line of its output holds no http://127.0.0.1 endpoint URL:\n%s", srv.Log())
 	}
 	if err := waitHTTP(srv, srv.Endpoint, 30*time.Second); err != nil {
 		tb.Fatalf("emulator did not answer: %v\n%s", err, srv.Log())
 	}
 	return srv
 }
+
+var loopbackURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`)
 
 func startServer(env Env, firstLine chan<- string, name string, args ...string) (*Server, error) {
 	cmd := exec.Command(name, args...)
