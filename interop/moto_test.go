@@ -149,10 +149,10 @@ func TestMotoInterop(t *testing.T) {
 
 // world is what seeding created.
 type world struct {
-	cmkARN           string // the owner's customer managed key
-	awsManagedKeyARN string // what ListAliases says alias/aws/secretsmanager points at
-	paymentsARN      string // encrypted with cmkARN, shared with the consumer role
-	legacyARN        string // created without KmsKeyId
+	cmkARN           string  // the owner's customer managed key
+	awsManagedKeyARN string  // what ListAliases says alias/aws/secretsmanager points at
+	paymentsARN      string  // encrypted with cmkARN, shared with the consumer role
+	legacyARN        string  // created without KmsKeyId
 	owner            *awsCLI // an administrator of the owner account
 }
 
