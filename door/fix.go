@@ -345,7 +345,11 @@ func (c *check) denyExemptionFix(account, where, policyName string, s rawStateme
 		for _, v := range cond.Values {
 			vals = append(vals, v)
 		}
-		op[cond.Key] = vals
+		if len(vals) == 1 {
+			op[cond.Key] = vals[0] // one value is written as a string, as people write it
+		} else {
+			op[cond.Key] = vals
+		}
 		conds[cond.Op] = op
 		m["Condition"] = conds
 		stmtJSON = orderedStatement(m)
