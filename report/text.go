@@ -31,11 +31,18 @@ func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
 	if k := d.Secret.KMSKey; k != nil {
 		p.linef("  kms key   %s%s", orDash(k.ARN), keyNote(k))
 	}
-	consumer := orDash(d.Consumer.Principal)
+	var about []string
 	if d.Consumer.RoleARN != "" && d.Consumer.RoleARN != d.Consumer.Principal {
-		consumer += " (role " + d.Consumer.RoleARN + ")"
+		about = append(about, "role "+d.Consumer.RoleARN)
 	}
-	p.linef("  consumer  %s%s", consumer, accountRegion(d.Consumer.Account, ""))
+	if d.Consumer.Account != "" {
+		about = append(about, "account "+d.Consumer.Account)
+	}
+	consumer := orDash(d.Consumer.Principal)
+	if len(about) > 0 {
+		consumer += " (" + strings.Join(about, ", ") + ")"
+	}
+	p.linef("  consumer  %s", consumer)
 	p.linef("")
 
 	for _, door := range d.Doors {
