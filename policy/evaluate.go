@@ -72,18 +72,20 @@ type evaluation struct {
 // block is the one allocation an evaluation makes for its own state and its result's usual
 // size; slices only grow past it for unusual requests.
 type block struct {
-	types    [6]TypeResult
-	matched  [4]StatementRef
-	misses   [2]Miss
-	implied  [3]string
-	ctx      [8]ctxEntry
-	resource [1]string // Actual of resource misses (shared, read-only)
-	action   [1]string
+	types        [6]TypeResult
+	matched      [4]StatementRef
+	misses       [2]Miss
+	implied      [3]string
+	ctx          [8]ctxEntry
+	resource     [1]string // Actual of resource misses (shared, read-only)
+	principalArn [1]string
+	action       [1]string
 }
 
 type ctxEntry struct {
 	key  string
 	vals []string
+	lazy bool // implied aws:PrincipalArn, built on first lookup
 }
 
 func (e *evaluation) init(req Request, set Set) {
@@ -106,10 +108,10 @@ func (e *evaluation) init(req Request, set Set) {
 		e.ctx = make([]ctxEntry, 0, n)
 	}
 	for k, v := range req.Context {
-		e.ctx = append(e.ctx, ctxEntry{k, v})
+		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v})
 	}
 	// Keys SPEC §7 implies from the principal unless the request gives them.
-	e.imply("aws:PrincipalArn", e.w.principalArn())
+	e.implyLazy("aws:PrincipalArn")
 	e.imply("aws:PrincipalAccount", e.w.account)
 	if e.isKMS {
 		e.imply("kms:CallerAccount", e.w.account)
@@ -126,19 +128,35 @@ func (e *evaluation) imply(key, val string) {
 	for i := range e.blk.implied {
 		if e.blk.implied[i] == "" {
 			e.blk.implied[i] = val
-			e.ctx = append(e.ctx, ctxEntry{key, e.blk.implied[i : i+1 : i+1]})
+			e.ctx = append(e.ctx, ctxEntry{key: key, vals: e.blk.implied[i : i+1 : i+1]})
 			return
 		}
 	}
-	e.ctx = append(e.ctx, ctxEntry{key, []string{val}})
+	e.ctx = append(e.ctx, ctxEntry{key: key, vals: []string{val}})
+}
+
+// implyLazy adds aws:PrincipalArn unless given, without building its value yet.
+func (e *evaluation) implyLazy(key string) {
+	if e.w.arn == "" && e.w.roleName == "" {
+		return
+	}
+	if _, ok := e.lookup(key); ok {
+		return
+	}
+	e.ctx = append(e.ctx, ctxEntry{key: key, lazy: true})
 }
 
 // lookup finds a context key; names are case-insensitive (IAM User Guide, "Condition element":
 // "Condition key names are not case-sensitive").
 func (e *evaluation) lookup(key string) ([]string, bool) {
 	for i := range e.ctx {
-		if strings.EqualFold(e.ctx[i].key, key) {
-			return e.ctx[i].vals, true
+		if c := &e.ctx[i]; strings.EqualFold(c.key, key) {
+			if c.lazy {
+				c.lazy = false
+				e.blk.principalArn[0] = e.w.principalArn()
+				c.vals = e.blk.principalArn[:]
+			}
+			return c.vals, true
 		}
 	}
 	return nil, false

@@ -77,8 +77,8 @@ func compilePattern(p string, ci, escaped bool) *matcher {
 	if ci {
 		p = lower(p)
 	}
-	var text []byte
-	var kinds []uint8
+	text := make([]byte, 0, len(p))
+	kinds := make([]uint8, 0, len(p))
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		switch {

@@ -85,8 +85,8 @@ func (e *evaluation) condsHold(st *Statement) bool {
 // principalIdentities lists the ways the principal can be named, for a Principal miss.
 func (e *evaluation) principalIdentities() []string {
 	out := []string{e.w.arn}
-	if e.w.hasRole() && e.w.roleARN != e.w.arn {
-		out = append(out, e.w.roleARN)
+	if e.w.hasRole() && e.w.role() != e.w.arn {
+		out = append(out, e.w.role())
 	}
 	if e.w.uniqueID != "" {
 		out = append(out, e.w.uniqueID)

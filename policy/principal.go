@@ -187,18 +187,24 @@ func normalizePrincipal(p Principal) who {
 			w.roleName = lastSegment(parts[5])
 		}
 	}
+	return w
+}
+
+// role returns the role ARN; when the caller did not give it, the path-less form built from the
+// session ARN (which carries no path) is the best there is. Built on demand: most evaluations
+// never need it.
+func (w *who) role() string {
 	if w.roleARN == "" && w.roleName != "" {
-		// The session ARN has no path; without the role ARN the best is the path-less form.
 		w.roleARN = "arn:" + w.partition + ":iam::" + w.account + ":role/" + w.roleName
 	}
-	return w
+	return w.roleARN
 }
 
 // principalArn is the aws:PrincipalArn value: the role ARN for roles and their sessions (IAM
 // User Guide, "AWS global condition context keys", aws:PrincipalArn), else the ARN.
 func (w *who) principalArn() string {
 	if w.roleName != "" {
-		return w.roleARN
+		return w.role()
 	}
 	return w.arn
 }
