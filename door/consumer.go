@@ -216,4 +216,3 @@ func (c *check) boundaryBlocks(req policy.Request, ids []policy.Named, boundary 
 	without := policy.Evaluate(req, policy.Set{Identity: ids, Resource: &policy.Named{Name: assumedResource, Doc: allowAllResource}})
 	return res.Decision == policy.ImplicitDeny && without.Decision == policy.Allow
 }
-
