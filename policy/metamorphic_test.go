@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"math/rand"
 	"sync"
 	"testing"
@@ -105,4 +106,32 @@ func FuzzEvaluateMetamorphic(f *testing.F) {
 			t.Fatalf("case %d: an inert policy changed %s to %s", i, base.Decision, got.Decision)
 		}
 	})
+}
+
+// TestEvaluateConcurrently: parsed policies are shared read-only, so evaluations may run in
+// parallel (the emulator serves requests concurrently). Run with -race.
+func TestEvaluateConcurrently(t *testing.T) {
+	reqs, sets := corpus(t)
+	want := make([]Decision, len(reqs))
+	for i := range reqs {
+		want[i] = Evaluate(reqs[i], sets[i]).Decision
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := range reqs {
+				j := (i + g*97) % len(reqs)
+				if got := Evaluate(reqs[j], sets[j]).Decision; got != want[j] {
+					done <- fmt.Errorf("case %d: %s, then %s", j, want[j], got)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
