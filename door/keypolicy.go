@@ -141,7 +141,7 @@ func (c *check) awsManaged() bool {
 	// KmsKeyId absent from a secret that DescribeSecret did return (Secrets Manager API
 	// reference, DescribeSecret: "If the secret is encrypted with the AWS managed key
 	// aws/secretsmanager, this field is omitted").
-	return s.Err == nil && !s.NotFound && s.ARN != "" && s.KMSKeyID == "" && k.ARN == ""
+	return s.Err == nil && !s.NotFound && s.ARN != "" && s.KMSKeyID == "" && k.ARN == "" && c.assumeFailure("owner") == nil
 }
 
 func (c *check) keyName() string {
