@@ -39,7 +39,8 @@ func scenarioDir(t *testing.T) string {
 // and compares the report with the scenario's expect block (SPEC §6, "What a test compares"):
 // each listed door exactly, the exit code exactly, every expected finding code somewhere in the
 // report, and the live result. No secret value of the scenario, and no credential, may appear
-// on stdout or stderr.
+// on stdout or stderr. A second run without --live must give the same doors, verdict and exit
+// code: live only reports.
 func TestScenarios(t *testing.T) {
 	dir := scenarioDir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
@@ -127,6 +128,28 @@ func runScenario(t *testing.T, file string) {
 			problems = append(problems, fmt.Sprintf("no live result, want %q", e.Live))
 		case d.Live.Result != e.Live:
 			problems = append(problems, fmt.Sprintf("live %q (%s %s), want %q", d.Live.Result, d.Live.ErrorCode, d.Live.Reason, e.Live))
+		}
+	}
+	// Live only reports (SPEC §2): without --live the doors, verdict and exit code are the same.
+	var quiet, quietErr bytes.Buffer
+	quietCode := run(context.Background(), []string{"demo", "--scenario", file, "--live=false", "-o", "json"}, nil, &quiet, &quietErr)
+	var dq xsdoctor.Diagnosis
+	if err := json.Unmarshal(quiet.Bytes(), &dq); err != nil {
+		problems = append(problems, fmt.Sprintf("without --live: stdout is not a JSON report (exit %d): %v", quietCode, err))
+	} else {
+		if quietCode != code {
+			problems = append(problems, fmt.Sprintf("exit code %d with --live, %d without: live changed it", code, quietCode))
+		}
+		if dq.Verdict != d.Verdict {
+			problems = append(problems, fmt.Sprintf("verdict %s with --live, %s without: live changed it", d.Verdict, dq.Verdict))
+		}
+		for i := range dq.Doors {
+			if i < len(d.Doors) && dq.Doors[i].State != d.Doors[i].State {
+				problems = append(problems, fmt.Sprintf("door %s is %s with --live, %s without: live changed it", dq.Doors[i].Door, d.Doors[i].State, dq.Doors[i].State))
+			}
+		}
+		if dq.Live != nil {
+			problems = append(problems, "a live result without --live")
 		}
 	}
 	if len(problems) > 0 {
