@@ -482,6 +482,17 @@ func doorCases() []doorCase {
 			codes: []xsdoctor.Code{xsdoctor.AssumeRoleFailed, xsdoctor.KeyPolicyUnreadable, xsdoctor.SecretPolicyUnreadable},
 		},
 		{
+			name: "facts an owner assume failure left empty are not mistaken for the AWS managed key",
+			mutate: func(f *xsdoctor.Facts) {
+				f.AssumeFailures = []xsdoctor.AssumeFailure{{Role: "arn:aws:iam::111111111111:role/xsdoctor-inspector", Account: owner, Purpose: "owner", Code: "AccessDenied"}}
+				f.Secret = xsdoctor.Secret{ARN: secretARN, Account: owner, Region: "us-east-1"}
+				f.Key = xsdoctor.Key{}
+			},
+			doors: [3]xsdoctor.State{unk, unk, unk}, exit: 3,
+			codes:  []xsdoctor.Code{xsdoctor.AssumeRoleFailed},
+			absent: []xsdoctor.Code{xsdoctor.KeyAWSManaged, xsdoctor.SecretPolicyMissing},
+		},
+		{
 			name: "a consumer inspector that cannot be assumed leaves the consumer door unknown",
 			mutate: func(f *xsdoctor.Facts) {
 				f.AssumeFailures = []xsdoctor.AssumeFailure{{Role: "arn:aws:iam::222222222222:role/xsdoctor-inspector", Account: consumer, Purpose: "consumer", Code: "AccessDenied"}}
