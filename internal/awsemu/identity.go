@@ -121,7 +121,10 @@ func roleSession(role *Role, name string) *principal {
 }
 
 // operator is the principal behind every credential the emulator did not issue.
-func (s *server) operator() *principal {
+func (s *server) operator() *principal { return s.operatorOnce() }
+
+// newOperator works out the operator principal (once per server: it hashes its unique id).
+func (s *server) newOperator() *principal {
 	arn := s.sc.Operator
 	if arn == "" {
 		arn = DefaultOperator

@@ -60,6 +60,8 @@ type server struct {
 	sessions map[string]*session // issued credentials, by access key id
 	fired    []int               // per fault: how many calls it has failed so far
 	logMu    sync.Mutex
+
+	operatorOnce func() *principal
 }
 
 // New returns an http.Handler that answers as AWS would for the state s describes (wire.md;
@@ -71,7 +73,9 @@ func New(s *Scenario, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &server{sc: s, opts: opts, sessions: map[string]*session{}, fired: make([]int, len(s.Faults))}
+	srv := &server{sc: s, opts: opts, sessions: map[string]*session{}, fired: make([]int, len(s.Faults))}
+	srv.operatorOnce = sync.OnceValue(srv.newOperator)
+	return srv
 }
 
 // call is one request being answered.
