@@ -41,6 +41,14 @@ Example:
 
 ` + exitCodesHelp
 
+const shortUsage = `Usage:
+  xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]
+  xsdoctor demo [--scenario FILE] [flags]
+  xsdoctor emulate --scenario FILE [--listen 127.0.0.1:4566]
+  xsdoctor version
+  xsdoctor help [COMMAND]
+`
+
 const exitCodesHelp = `Exit codes:
   0  all three doors are open
   1  a door is closed, or a precondition blocks the read (deleted secret, …); the report says why

@@ -48,8 +48,8 @@ func parseEnv(kv []string) env {
 func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) int {
 	e := parseEnv(environ)
 	if len(args) == 0 {
-		printHelp(stderr, topHelp)
-		fmt.Fprintln(stderr, "\nxsdoctor: no command given")
+		fmt.Fprint(stderr, shortUsage)
+		fmt.Fprintln(stderr, "\nxsdoctor: no command given\nhint: try 'xsdoctor demo', or 'xsdoctor help' for what the three doors are")
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
