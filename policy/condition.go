@@ -355,8 +355,21 @@ const (
 	triUnknown
 )
 
-// eval decides the condition against the request.
+// eval decides the condition against the request. A policy variable that cannot be resolved
+// makes the condition fail whatever the operator: "any attempt to match it fails and causes the
+// statement to be invalid" (IAM User Guide, "Policy variables", principal key values).
 func (c *Condition) eval(e *evaluation) tri {
+	was := e.unresolved
+	e.unresolved = false
+	r := c.evalValues(e)
+	if e.unresolved {
+		r = triFalse
+	}
+	e.unresolved = was
+	return r
+}
+
+func (c *Condition) evalValues(e *evaluation) tri {
 	if e.isUnknown(c.keyLower) {
 		return triUnknown
 	}

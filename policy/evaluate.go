@@ -64,6 +64,7 @@ type evaluation struct {
 	strict          bool // unknown conditions read against access (second pass)
 	collect         bool // record Matched, Misses, Conditional
 	sawUnknown      bool
+	unresolved      bool // a policy variable had no value: the statement is invalid
 	res             Result // what the collecting pass records
 
 	blk *block
@@ -438,11 +439,18 @@ func (e *evaluation) actionMatch(st *Statement) bool {
 
 func (e *evaluation) resourceMatch(st *Statement) bool {
 	hit := false
+	e.unresolved = false
 	for _, vm := range st.resources {
 		if vm.matchValue(e, e.req.Resource) {
 			hit = true
 			break
 		}
+	}
+	if e.unresolved && !hit {
+		// A Resource or NotResource value whose variable has no value invalidates the statement
+		// (IAM User Guide, "Policy variables").
+		e.unresolved = false
+		return false
 	}
 	if st.NotResource != nil {
 		return !hit

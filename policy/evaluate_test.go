@@ -479,3 +479,33 @@ func TestEvaluateDoesNotMutateInputs(t *testing.T) {
 		t.Fatalf("context changed: %s", fmt.Sprint(req.Context))
 	}
 }
+
+// An unresolvable policy variable invalidates its statement, whatever the operator: a Deny with
+// StringNotEquals against a missing ${aws:PrincipalOrgID} does not fire (IAM User Guide,
+// "Policy variables": "any attempt to match it fails and causes the statement to be invalid").
+func TestUnresolvedVariableInvalidatesStatement(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		deny string
+		ctx  map[string][]string
+		want Decision
+	}{
+		{"negated condition on a missing variable", `{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceOrgID":"${aws:PrincipalOrgID}"}}}`,
+			map[string][]string{"aws:ResourceOrgID": {"o-owner"}}, Allow},
+		{"the same with the variable present and different", `{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceOrgID":"${aws:PrincipalOrgID}"}}}`,
+			map[string][]string{"aws:ResourceOrgID": {"o-owner"}, "aws:PrincipalOrgID": {"o-consumer"}}, ExplicitDeny},
+		{"NotResource with a missing variable", `{"Effect":"Deny","Action":"*","NotResource":"arn:aws:secretsmanager:*:*:secret:${aws:PrincipalTag/team}/*"}`,
+			nil, Allow},
+		{"multivalued key as a variable does not resolve", `{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceTag/x":"${aws:TagKeys}"}}}`,
+			map[string][]string{"aws:TagKeys": {"a", "b"}, "aws:ResourceTag/x": {"a"}}, Allow},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := getSecret(Principal{ARN: "arn:aws:sts::111111111111:assumed-role/reader/s1"})
+			req.Context = tt.ctx
+			set := Set{Identity: []Named{*named(t, "id", stmt(`{"Effect":"Allow","Action":"*","Resource":"*"},`+tt.deny))}}
+			if got := Evaluate(req, set); got.Decision != tt.want {
+				t.Fatalf("got %s, want %s\n%s", got.Decision, tt.want, got.Explain())
+			}
+		})
+	}
+}

@@ -102,6 +102,10 @@ func (vm *valueMatcher) resolve(e *evaluation, escape bool) (string, bool) {
 }
 
 func (vm *valueMatcher) matchTemplate(e *evaluation, s string) bool {
+	if _, ok := vm.resolve(e, false); !ok {
+		e.unresolved = true
+		return false
+	}
 	switch vm.op {
 	case opStringEquals, opStringEqualsIgnoreCase:
 		v, ok := vm.resolve(e, false)
