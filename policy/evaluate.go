@@ -64,7 +64,7 @@ type evaluation struct {
 	strict          bool // unknown conditions read against access (second pass)
 	collect         bool // record Matched, Misses, Conditional
 	sawUnknown      bool
-	unresolved      bool // a policy variable had no value: the statement is invalid
+	unresolved      bool   // a policy variable had no value: the statement is invalid
 	res             Result // what the collecting pass records
 
 	blk *block
