@@ -79,6 +79,8 @@ func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	opts.ConfigOptions = demoConfig()
 	if f.debug {
 		opts.Log = stderr
+		fmt.Fprintf(stderr, "xsdoctor demo: scenario %q served in process on %s; checking %s for %s\n",
+			scenario.Name, opts.Endpoint, secret, f.consumer)
 	}
 	return diagnose(ctx, "demo", opts, f.output, colorFor(stdout, e), stdout)
 }
