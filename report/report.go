@@ -60,6 +60,7 @@ func normalize(d xsdoctor.Diagnosis) xsdoctor.Diagnosis {
 			cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Operation, b.Operation),
 			cmp.Compare(a.ErrorCode, b.ErrorCode),
+			cmp.Compare(a.RequestID, b.RequestID),
 		)
 	})
 	if d.Live != nil {
