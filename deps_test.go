@@ -3,6 +3,7 @@ package xsdoctor_test
 import (
 	"bufio"
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -108,6 +109,27 @@ func TestNothingImportsTheCommand(t *testing.T) {
 		for _, imp := range strings.Fields(imports) {
 			if strings.HasPrefix(imp, module+"/cmd/") && imp != pkg {
 				t.Errorf("%s imports %s", pkg, imp)
+			}
+		}
+	}
+}
+
+// TestOnlyMainExits: "Only main calls os.Exit" (style.md) — every other function returns an
+// error or an exit code, so it can be tested and its deferred calls run.
+func TestOnlyMainExits(t *testing.T) {
+	for _, l := range goList(t, "-f", "{{.ImportPath}}|{{.Dir}}|{{join .GoFiles \" \"}}", "./...") {
+		parts := strings.SplitN(l, "|", 3)
+		pkg, dir, files := parts[0], parts[1], strings.Fields(parts[2])
+		for _, f := range files {
+			if pkg == module+"/cmd/xsdoctor" && f == "main.go" {
+				continue
+			}
+			src, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(src, []byte("os.Exit(")) || bytes.Contains(src, []byte("log.Fatal")) {
+				t.Errorf("%s/%s exits the process: return an error instead (only cmd/xsdoctor/main.go exits)", pkg, f)
 			}
 		}
 	}
