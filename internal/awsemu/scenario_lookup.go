@@ -43,9 +43,10 @@ func parseARN(s string) (arnParts, bool) {
 }
 
 // Secret resolves a SecretId as Secrets Manager does (GetSecretValue, SecretId): a full ARN, or a
-// partial ARN without the six-character suffix, is looked up in the account and region the ARN
-// names; a bare name in the caller's own account and region. That is why a consumer that passes
-// only a name gets ResourceNotFoundException (aws-semantics §3.1).
+// partial ARN without the six-character suffix, is looked up in the account the ARN names; a
+// bare name in the caller's own account. That is why a consumer that passes only a name gets
+// ResourceNotFoundException (aws-semantics §3.1). callerRegion is the region of the endpoint
+// called; "" skips the region check.
 func (s *Scenario) Secret(secretID, callerAccount, callerRegion string) (*Secret, *AWSError) {
 	notFound := &AWSError{Code: CodeSecretNotFound, Message: MessageSecretNotFound}
 	if secretID == "" {
@@ -54,6 +55,10 @@ func (s *Scenario) Secret(secretID, callerAccount, callerRegion string) (*Secret
 	if strings.HasPrefix(secretID, "arn:") {
 		p, ok := parseARN(secretID)
 		if !ok || p.Service != "secretsmanager" || !strings.HasPrefix(p.Resource, "secret:") {
+			return nil, notFound
+		}
+		// A regional endpoint sees only its own region's secrets.
+		if callerRegion != "" && p.Region != callerRegion {
 			return nil, notFound
 		}
 		if sec := s.secrets[secretID]; sec != nil {
@@ -81,10 +86,18 @@ func (s *Scenario) secretByName(account, region, name string, notFound *AWSError
 // names; a key id or alias name in the caller's own account and region ("If you enter only a key
 // ID or alias name, AWS assumes the KMS key is in your account": KMS Developer Guide, "Allowing
 // users in other accounts to use a KMS key"). It never creates a key.
+//
+// KMS is regional: an ARN naming another region than the endpoint's fails with
+// NotFoundException "Invalid arn <region>", as KMS answers.
 func (s *Scenario) Key(keyID, callerAccount, callerRegion string) (*Key, *AWSError) {
+	if p, ok := parseARN(keyID); ok && p.Service == "kms" && callerRegion != "" && p.Region != callerRegion {
+		return nil, &AWSError{Code: CodeKMSNotFound, Message: "Invalid arn " + p.Region}
+	}
 	return s.resolveKey(keyID, callerAccount, callerRegion)
 }
 
+// resolveKey resolves a key identifier in account and region without the endpoint's region
+// check (a secret's kms_key_id is checked against the secret's region by the loader).
 func (s *Scenario) resolveKey(ref, account, region string) (*Key, *AWSError) {
 	if ref == "" {
 		return nil, &AWSError{Code: "ValidationException", Message: "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"}

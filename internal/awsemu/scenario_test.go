@@ -356,7 +356,8 @@ func TestSecretIDsResolveAsSecretsManagerResolvesThem(t *testing.T) {
 		{"a name in the wrong region", "shared", "111111111111", "eu-west-1", false},
 		{"an ARN with a wrong suffix", "arn:aws:secretsmanager:us-east-1:111111111111:secret:shared-XXXXXX", "111111111111", "us-east-1", false},
 		{"an ARN in the wrong region", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shared-AbCdEf", "111111111111", "us-east-1", false},
-		{"a secret in another region by its ARN", s.Accounts["111111111111"].Secrets["in-ireland"].ARN, "111111111111", "us-east-1", true},
+		{"a secret in another region than the endpoint's, by its ARN", s.Accounts["111111111111"].Secrets["in-ireland"].ARN, "111111111111", "us-east-1", false},
+		{"a secret by its ARN at its region's endpoint", s.Accounts["111111111111"].Secrets["in-ireland"].ARN, "222222222222", "eu-west-1", true},
 		{"nothing", "", "111111111111", "us-east-1", false},
 	}
 	for _, tt := range tests {
@@ -386,6 +387,7 @@ func TestKeyIDsResolveAsKMSResolvesThem(t *testing.T) {
 		{"an alias name from another account", "alias/shared", "222222222222", "NotFoundException"},
 		{"an unknown alias", "alias/nope", "111111111111", "NotFoundException"},
 		{"garbage", "not-a-key", "111111111111", "NotFoundException"},
+		{"a key ARN of another region than the endpoint's", "arn:aws:kms:eu-west-1:111111111111:key/" + id, "111111111111", "NotFoundException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,6 +399,9 @@ func TestKeyIDsResolveAsKMSResolvesThem(t *testing.T) {
 				t.Errorf("Key(%q) = %v, %v; want %s", tt.ref, k, err, tt.wantCode)
 			}
 		})
+	}
+	if _, err := s.Key("arn:aws:kms:eu-west-1:111111111111:key/"+id, "111111111111", "us-east-1"); err == nil || err.Message != "Invalid arn eu-west-1" {
+		t.Errorf("another region's key ARN = %v, want KMS's \"Invalid arn eu-west-1\"", err)
 	}
 	if _, err := s.Key("alias/aws/secretsmanager", "222222222222", "us-east-1"); err == nil {
 		t.Error("DescribeKey created an AWS managed key where no secret needed one")
