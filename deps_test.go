@@ -134,3 +134,35 @@ func TestOnlyMainExits(t *testing.T) {
 		}
 	}
 }
+
+// TestLibrariesDoNotPrint: "nothing prints from inside probe, policy or door" (style.md); stdout
+// carries the report only, and every log goes through a writer the command passes in.
+func TestLibrariesDoNotPrint(t *testing.T) {
+	libraries := map[string]bool{module: true}
+	for _, p := range []string{"policy", "request", "probe", "door", "report"} {
+		libraries[module+"/"+p] = true
+	}
+	seen := 0
+	for _, l := range goList(t, "-f", "{{.ImportPath}}|{{.Dir}}|{{join .GoFiles \" \"}}", "./...") {
+		parts := strings.SplitN(l, "|", 3)
+		pkg, dir, files := parts[0], parts[1], strings.Fields(parts[2])
+		if !libraries[pkg] {
+			continue
+		}
+		seen++
+		for _, f := range files {
+			src, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, bad := range []string{"fmt.Print", "os.Stdout", "os.Stderr", "log.Print"} {
+				if bytes.Contains(src, []byte(bad)) {
+					t.Errorf("%s/%s uses %s: write to an io.Writer the caller passes", pkg, f, bad)
+				}
+			}
+		}
+	}
+	if seen != len(libraries) {
+		t.Errorf("found %d of the %d library packages", seen, len(libraries))
+	}
+}
