@@ -152,6 +152,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every response, errors included, carries the request id: the SDKs read it from this
 	// header only, never from the XML body (wire.md, "Request IDs").
 	w.Header().Set("x-amzn-RequestId", c.requestID)
+	defer func() {
+		// A bug in an operation must still answer in AWS's error shape, never with a dropped
+		// connection the SDK would retry or an HTML page.
+		if p := recover(); p != nil {
+			s.logf("awsemu: %s panicked (request %s): %v", c.name(), c.requestID, p)
+			s.fail(w, c, errorf("InternalFailure", "The request processing has failed because of an unknown error, exception or failure."))
+		}
+	}()
 	status, code := s.serve(w, r, c)
 	if s.opts.Debug {
 		caller := "-"
