@@ -249,7 +249,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 	if len(alias) > 0 {
 		return xsdoctor.Finding{
 			Code:     xsdoctor.IAMKMSAliasResource,
-			Summary:  fmt.Sprintf("%s allows kms:Decrypt on %s%s, %s; Decrypt is authorized against the key ARN %s", c.roleARN, alias[0].Actual, sidList(alias), kmsIdentifierKind(alias[0].Actual), c.keyARN),
+			Summary:  fmt.Sprintf("%s allows kms:Decrypt on %s%s, an alias or key id; Decrypt is authorized against the key ARN %s", c.roleARN, alias[0].Actual, sidList(alias), c.keyARN),
 			Detail:   "In an IAM policy a KMS key must be named by its key ARN; an alias ARN applies to the alias, not the key. To use aliases, allow arn:aws:kms:" + c.region + ":" + c.keyAcct + ":key/* with a kms:ResourceAliases condition.",
 			Evidence: sortEvidence(alias),
 			Fix:      c.iamFix("In account "+c.consumer+", name the key ARN instead of the alias.", c.iamKMSStatement(), "decrypt-cross-account-secret"),
@@ -271,19 +271,6 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 		Detail:   detail,
 		Evidence: sortEvidence(ev),
 		Fix:      c.iamFix("In account "+c.consumer+", add this statement to the role.", c.iamKMSStatement(), "decrypt-cross-account-secret"),
-	}
-}
-
-// kmsIdentifierKind names a KMS identifier that is not a key ARN (AWS KMS Developer Guide,
-// "Key identifiers (KeyId)").
-func kmsIdentifierKind(id string) string {
-	switch {
-	case strings.Contains(id, ":alias/"):
-		return "an alias ARN"
-	case strings.HasPrefix(id, "alias/"):
-		return "an alias name"
-	default:
-		return "a key id, not a key ARN"
 	}
 }
 
