@@ -38,12 +38,15 @@ func (s *server) role(c *call, f form) (*Role, *apiError) {
 	if name == "" {
 		return nil, validationError(c.svc, "roleName")
 	}
+	if !roleNameRe.MatchString(name) {
+		// RoleName is a name, never an ARN (IAM API reference: GetRole, RoleName pattern).
+		return nil, errorf("ValidationError", "1 validation error detected: Value '%s' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", name)
+	}
 	r, err := s.sc.Role(c.caller.Account, name)
 	if err != nil {
 		return nil, fromModel(err)
 	}
 	if r.Account != c.caller.Account {
-		// RoleName is a name, never an ARN; a name that looks like one names no role here.
 		return nil, errorf(CodeNoSuchEntity, "The role with name %s cannot be found.", name)
 	}
 	return r, nil

@@ -67,6 +67,8 @@ func TestGetRoleReturnsTheRoleWithAnEncodedTrustPolicy(t *testing.T) {
 		t.Errorf("a role of another account by name: want NoSuchEntityException, got %v", err)
 	}
 	wantCode(t, err, "NoSuchEntity", "The role with name app cannot be found.")
+	_, err = c.GetRole(ctx(t), &iam.GetRoleInput{RoleName: aws.String(inspectorARN)})
+	wantCode(t, err, "ValidationError", "roleName")
 }
 
 func TestRolePolicyListsPaginateAndDocumentsAreEncoded(t *testing.T) {

@@ -33,8 +33,15 @@ func TestEverySharedScenarioIsServedOverTheWire(t *testing.T) {
 					t.Errorf("%s: GetCallerIdentity = %v, %v", role, who, err)
 				}
 			}
+			// Secrets Manager is regional: call the endpoint of the secret's region.
+			inRegion := func(cfg aws.Config) aws.Config {
+				if p, ok := parseARN(check.Secret); ok {
+					cfg.Region = p.Region
+				}
+				return cfg
+			}
 			if check.OwnerRole != "" {
-				out, err := e.sm(e.as(check.OwnerRole)).DescribeSecret(ctx(t), &secretsmanager.DescribeSecretInput{SecretId: aws.String(check.Secret)})
+				out, err := e.sm(inRegion(e.as(check.OwnerRole))).DescribeSecret(ctx(t), &secretsmanager.DescribeSecretInput{SecretId: aws.String(check.Secret)})
 				if err != nil {
 					t.Errorf("owner DescribeSecret: %v", err)
 				} else if !strings.HasPrefix(*out.ARN, "arn:aws:secretsmanager:") {
@@ -44,7 +51,7 @@ func TestEverySharedScenarioIsServedOverTheWire(t *testing.T) {
 			if s.Expect == nil || s.Expect.Live == "" {
 				return
 			}
-			consumer := e.as(check.Consumer)
+			consumer := inRegion(e.as(check.Consumer))
 			_, err = e.sm(consumer).GetSecretValue(ctx(t), &secretsmanager.GetSecretValueInput{SecretId: aws.String(check.Secret)})
 			switch s.Expect.Live {
 			case "allowed":
