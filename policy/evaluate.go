@@ -27,16 +27,16 @@ import (
 // Every statement that applied is reported, never only the first; near misses and conditions on
 // unknown keys are reported too (see Result).
 func Evaluate(req Request, set Set) Result {
+	// The evaluation lives on the stack; the result's slices are its only allocations in the
+	// usual case.
 	var e evaluation
 	e.init(req, set)
-	e.res.Matched = e.blk.matched[:0]
-	e.res.Misses = e.blk.misses[:0]
+	e.res.Matched = make([]StatementRef, 0, 4)
 	e.collect = true
 	perm := e.run()
 	res := e.res
 	res.Decision = perm.decision
-	e.blk.types = perm.types
-	res.Types = e.blk.types[:]
+	res.Types = append(make([]TypeResult, 0, len(perm.types)), perm.types[:]...)
 	if e.sawUnknown {
 		// The permissive reading assumed every unknown condition in favour of access; if the
 		// strict reading differs, the decision depends on them.
@@ -51,8 +51,8 @@ func Evaluate(req Request, set Set) Result {
 	return res
 }
 
-// evaluation is the per-request state: the normalized principal, the lower-cased action, the
-// context as a slice (looked up case-insensitively) and the reading of unknown keys.
+// evaluation is the per-request state: the normalized principal, the action, the context
+// (looked up case-insensitively) and the reading of unknown keys.
 type evaluation struct {
 	req             Request
 	set             Set
@@ -60,33 +60,28 @@ type evaluation struct {
 	action          string // as requested; matched case-insensitively
 	isKMS           bool
 	resourceAccount string
-	ctx             []ctxEntry
 	strict          bool // unknown conditions read against access (second pass)
 	collect         bool // record Matched, Misses, Conditional
 	sawUnknown      bool
 	unresolved      bool   // a policy variable had no value: the statement is invalid
 	res             Result // what the collecting pass records
 
-	blk *block
-}
-
-// block is the one allocation an evaluation makes for its own state and its result's usual
-// size; slices only grow past it for unusual requests.
-type block struct {
-	types        [6]TypeResult
-	matched      [4]StatementRef
-	misses       [2]Miss
-	implied      [3]string
-	ctx          [8]ctxEntry
-	resource     [1]string // Actual of resource misses (shared, read-only)
-	principalArn [1]string
-	action       [1]string
+	// The context: the request's keys and the implied ones, in ctxArr (no allocation) or, for
+	// a large context, in ctxMore. Implied values live in implied and are handed out as
+	// one-element slices of it; nothing stores those slices, so the evaluation stays on the
+	// stack.
+	ctxArr  [12]ctxEntry
+	nctx    int
+	ctxMore []ctxEntry
+	implied [3]string
+	nimply  int
 }
 
 type ctxEntry struct {
-	key  string
-	vals []string
-	lazy bool // implied aws:PrincipalArn, built on first lookup
+	key     string
+	vals    []string
+	implied int8 // index into evaluation.implied, or -1
+	lazy    bool // implied aws:PrincipalArn, built on first lookup
 }
 
 func (e *evaluation) init(req Request, set Set) {
@@ -101,64 +96,68 @@ func (e *evaluation) init(req Request, set Set) {
 			e.resourceAccount = e.w.account
 		}
 	}
-	e.blk = new(block)
-	e.blk.resource[0], e.blk.action[0] = req.Resource, req.Action
-	if n := len(req.Context) + 3; n <= len(e.blk.ctx) {
-		e.ctx = e.blk.ctx[:0]
-	} else {
-		e.ctx = make([]ctxEntry, 0, n)
+	if len(req.Context)+3 > len(e.ctxArr) {
+		e.ctxMore = make([]ctxEntry, 0, len(req.Context)+3)
 	}
 	for k, v := range req.Context {
-		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v})
+		e.addCtx(ctxEntry{key: k, vals: v, implied: -1})
 	}
 	// Keys SPEC §7 implies from the principal unless the request gives them.
-	e.implyLazy("aws:PrincipalArn")
-	e.imply("aws:PrincipalAccount", e.w.account)
+	if e.w.arn != "" || e.w.roleName != "" {
+		e.imply("aws:PrincipalArn", "", true)
+	}
+	e.imply("aws:PrincipalAccount", e.w.account, false)
 	if e.isKMS {
-		e.imply("kms:CallerAccount", e.w.account)
+		e.imply("kms:CallerAccount", e.w.account, false)
 	}
 }
 
-func (e *evaluation) imply(key, val string) {
-	if val == "" {
+func (e *evaluation) addCtx(c ctxEntry) {
+	if e.ctxMore != nil {
+		e.ctxMore = append(e.ctxMore, c)
+		return
+	}
+	e.ctxArr[e.nctx] = c
+	e.nctx++
+}
+
+// context is the context entries; callers use the slice and never keep it.
+func (e *evaluation) context() []ctxEntry {
+	if e.ctxMore != nil {
+		return e.ctxMore
+	}
+	return e.ctxArr[:e.nctx]
+}
+
+func (e *evaluation) imply(key, val string, lazy bool) {
+	if !lazy && val == "" {
 		return
 	}
 	if _, ok := e.lookup(key); ok {
 		return
 	}
-	for i := range e.blk.implied {
-		if e.blk.implied[i] == "" {
-			e.blk.implied[i] = val
-			e.ctx = append(e.ctx, ctxEntry{key: key, vals: e.blk.implied[i : i+1 : i+1]})
-			return
-		}
-	}
-	e.ctx = append(e.ctx, ctxEntry{key: key, vals: []string{val}})
-}
-
-// implyLazy adds aws:PrincipalArn unless given, without building its value yet.
-func (e *evaluation) implyLazy(key string) {
-	if e.w.arn == "" && e.w.roleName == "" {
-		return
-	}
-	if _, ok := e.lookup(key); ok {
-		return
-	}
-	e.ctx = append(e.ctx, ctxEntry{key: key, lazy: true})
+	e.implied[e.nimply] = val
+	e.addCtx(ctxEntry{key: key, implied: int8(e.nimply), lazy: lazy})
+	e.nimply++
 }
 
 // lookup finds a context key; names are case-insensitive (IAM User Guide, "Condition element":
-// "Condition key names are not case-sensitive").
+// "Condition key names are not case-sensitive"). The slice returned is only read.
 func (e *evaluation) lookup(key string) ([]string, bool) {
-	for i := range e.ctx {
-		if c := &e.ctx[i]; strings.EqualFold(c.key, key) {
-			if c.lazy {
-				c.lazy = false
-				e.blk.principalArn[0] = e.w.principalArn()
-				c.vals = e.blk.principalArn[:]
-			}
+	ctx := e.context()
+	for i := range ctx {
+		c := &ctx[i]
+		if !strings.EqualFold(c.key, key) {
+			continue
+		}
+		if c.implied < 0 {
 			return c.vals, true
 		}
+		if c.lazy {
+			c.lazy = false
+			e.implied[c.implied] = e.w.principalArn()
+		}
+		return e.implied[c.implied : c.implied+1 : c.implied+1], true
 	}
 	return nil, false
 }

@@ -27,7 +27,7 @@ func (e *evaluation) grants(t *typeTally) {
 		}
 		if !opOK {
 			if e.collect {
-				e.res.Misses = append(e.res.Misses, Miss{Statement: ref, Element: "Action", Expected: g.Operations, Actual: e.blk.action[:]})
+				e.res.Misses = append(e.res.Misses, Miss{Statement: ref, Element: "Action", Expected: g.Operations, Actual: []string{e.req.Action}})
 			}
 			continue
 		}
@@ -55,7 +55,7 @@ func (e *evaluation) grants(t *typeTally) {
 func (e *evaluation) encryptionContext() map[string]string {
 	const prefix = "kms:encryptioncontext:"
 	out := map[string]string{}
-	for _, c := range e.ctx {
+	for _, c := range e.context() {
 		if len(c.key) > len(prefix) && strings.EqualFold(c.key[:len(prefix)], prefix) && len(c.vals) == 1 {
 			out[c.key[len(prefix):]] = c.vals[0]
 		}

@@ -33,7 +33,7 @@ func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, res
 			if st.NotAction != nil {
 				el, exp = "NotAction", st.NotAction
 			}
-			e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: e.blk.action[:]})
+			e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Action}})
 		}
 		return
 	}
@@ -43,7 +43,7 @@ func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, res
 		if st.NotResource != nil {
 			el, exp = "NotResource", st.NotResource
 		}
-		e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: e.blk.resource[:]})
+		e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Resource}})
 	}
 	for i := range st.Conditions {
 		c := &st.Conditions[i]
