@@ -33,6 +33,9 @@ func (c *check) consumerDoor() xsdoctor.Door {
 		gapErrs = append(gapErrs, e)
 	}
 	gaps = append(gaps, problems...)
+	// Gaps in the role's policies make any "no allow" unproven; an unknown key only leaves the
+	// kms:Decrypt half undecided, and a missing GetSecretValue allow is still proven.
+	policyGaps := len(gaps)
 
 	acts := []consumerAction{c.judge(c.getSecret, ids, boundary)}
 	switch {
@@ -62,7 +65,7 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	}
 
 	switch {
-	case len(closed) > 0 || len(noAllow) > 0 && len(gaps) == 0:
+	case len(closed) > 0 || len(noAllow) > 0 && policyGaps == 0:
 		d.State = xsdoctor.StateClosed
 		d.Findings = append(append(closed, noAllow...), notes...)
 	case len(gaps) > 0:

@@ -493,6 +493,17 @@ func doorCases() []doorCase {
 			absent: []xsdoctor.Code{xsdoctor.KeyAWSManaged, xsdoctor.SecretPolicyMissing},
 		},
 		{
+			name: "a missing GetSecretValue allow is proven even when the key could not be identified",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Key = xsdoctor.Key{Err: denied("kms:DescribeKey", "kms:DescribeKey")}
+				f.Secret.KMSKeyID = "alias/orders-secrets"
+				f.Role.Policies[0].Document = doc(roleKeyStatement)
+				f.Simulations = nil
+			},
+			doors: [3]xsdoctor.State{unk, open, closed}, exit: 1,
+			codes: []xsdoctor.Code{xsdoctor.IAMNoSecretAllow, xsdoctor.KeyPolicyUnreadable},
+		},
+		{
 			name: "a consumer inspector that cannot be assumed leaves the consumer door unknown",
 			mutate: func(f *xsdoctor.Facts) {
 				f.AssumeFailures = []xsdoctor.AssumeFailure{{Role: "arn:aws:iam::222222222222:role/xsdoctor-inspector", Account: consumer, Purpose: "consumer", Code: "AccessDenied"}}

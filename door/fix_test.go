@@ -74,7 +74,12 @@ func TestFixesOpenTheDoor(t *testing.T) {
 			applied++
 			g.Simulations = nil // a re-run simulates again; the old answers are stale
 			again := doorOf(Check(g), door.Door)
-			if again.State != open {
+			// A door whose other facts were unread can only become unknown, never open.
+			unreadable := false
+			for _, x := range again.Findings {
+				unreadable = unreadable || strings.HasSuffix(string(x.Code), "_UNREADABLE")
+			}
+			if again.State != open && !(again.State == unk && unreadable) {
 				t.Errorf("%s: after the fix the %s door is %s, want open: %v", tc.name, door.Door, again.State, codesOf(again.Findings))
 			}
 		}
