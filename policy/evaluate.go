@@ -337,27 +337,37 @@ func (e *evaluation) statement(pt PolicyType, name string, st *Statement, resour
 	if resourceSide {
 		principalOK, kind = e.principalMatch(st)
 	}
-	actionOK := e.actionMatch(st)
-	if !e.collect && (!principalOK || !actionOK) {
+	if !e.actionMatch(st) {
+		if e.collect && principalOK && resourceSide && namesPrincipalExplicitly(st) && e.resourceMatch(st) {
+			e.actionMiss(pt, name, st)
+		}
 		return false, kind
 	}
 	resourceOK := e.resourceMatch(st)
-	if !e.collect && !resourceOK {
+	if !principalOK {
+		if e.collect && resourceOK && !e.ownAccountOnly(st) && e.condsHold(st) {
+			e.principalMiss(pt, name, st)
+		}
 		return false, kind
 	}
-	condOK, unknowns := e.conditions(st, principalOK && actionOK && resourceOK, pt, name)
-	applies := principalOK && actionOK && resourceOK && condOK
-	if e.collect {
-		e.recordMisses(pt, name, st, resourceSide, principalOK, actionOK, resourceOK)
-		if applies {
-			e.res.Matched = append(e.res.Matched, e.ref(pt, name, st))
-		}
-		if principalOK && actionOK && resourceOK && unknowns > 0 && !e.anyKnownFalse(st) {
-			for i := range st.Conditions {
-				c := &st.Conditions[i]
-				if e.isUnknown(c.keyLower) {
-					e.res.Conditional = append(e.res.Conditional, Unknowable{Statement: e.ref(pt, name, st), Operator: c.Operator, Key: c.Key, Values: c.Values})
-				}
+	if !resourceOK && !e.collect {
+		return false, kind
+	}
+	condOK, unknowns := e.conditions(st, resourceOK)
+	applies := resourceOK && condOK
+	if !e.collect {
+		return applies, kind
+	}
+	if applies {
+		e.res.Matched = append(e.res.Matched, e.ref(pt, name, st))
+	} else {
+		e.resourceAndConditionMisses(pt, name, st, resourceOK)
+	}
+	if resourceOK && unknowns > 0 && !e.anyKnownFalse(st) {
+		for i := range st.Conditions {
+			c := &st.Conditions[i]
+			if e.isUnknown(c.keyLower) {
+				e.res.Conditional = append(e.res.Conditional, Unknowable{Statement: e.ref(pt, name, st), Operator: c.Operator, Key: c.Key, Values: c.Values})
 			}
 		}
 	}
@@ -459,7 +469,7 @@ func (e *evaluation) resourceMatch(st *Statement) bool {
 
 // conditions evaluates the Condition block. Unknown conditions are read in favour of access in
 // the permissive pass (true in Allow, false in Deny) and against it in the strict pass.
-func (e *evaluation) conditions(st *Statement, rest bool, pt PolicyType, name string) (bool, int) {
+func (e *evaluation) conditions(st *Statement, rest bool) (bool, int) {
 	unknowns := 0
 	ok := true
 	for i := range st.Conditions {

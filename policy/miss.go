@@ -1,49 +1,40 @@
 package policy
 
-// recordMisses explains a statement that named the principal and action but did not apply, and a
-// resource-policy statement that would have applied but for its principal.
-func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, resourceSide, principalOK, actionOK, resourceOK bool) {
-	ref := func() StatementRef { return e.ref(pt, name, st) }
-	switch {
-	case resourceSide && !principalOK && actionOK && resourceOK && !e.ownAccountOnly(st):
-		m := Miss{Statement: ref(), Element: "Principal", Actual: e.principalIdentities()}
-		if st.Principal != nil {
-			for i := range st.principal {
-				m.Expected = append(m.Expected, st.principal[i].raw)
-			}
-		} else {
-			m.Element = "NotPrincipal"
-			for i := range st.principal {
-				m.Expected = append(m.Expected, st.principal[i].raw)
-			}
-		}
-		if e.condsHold(st) {
-			e.res.Misses = append(e.res.Misses, m)
-		}
-		return
-	case !principalOK:
-		return
+// Near misses (Result.Misses): a statement that names the principal and the action but fails on
+// its resource or a condition says which and with what values; a resource-policy statement that
+// would have applied but for its Principal says whom it names; an explicit principal whose
+// statement lacks the action says which actions it has.
+
+func namesPrincipalExplicitly(st *Statement) bool {
+	return st.Principal != nil && !st.Principal.Wildcard && !(len(st.principal) == 1 && st.principal[0].kind == pAny)
+}
+
+func (e *evaluation) actionMiss(pt PolicyType, name string, st *Statement) {
+	el, exp := "Action", st.Action
+	if st.NotAction != nil {
+		el, exp = "NotAction", st.NotAction
 	}
-	if !actionOK {
-		// Only a resource policy that names this principal explicitly says something useful
-		// about a missing action (an identity policy names its principal for every action).
-		if resourceSide && st.Principal != nil && !st.Principal.Wildcard && !(len(st.principal) == 1 && st.principal[0].kind == pAny) && resourceOK {
-			el := "Action"
-			exp := st.Action
-			if st.NotAction != nil {
-				el, exp = "NotAction", st.NotAction
-			}
-			e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Action}})
-		}
-		return
+	e.res.Misses = append(e.res.Misses, Miss{Statement: e.ref(pt, name, st), Element: el, Expected: exp, Actual: []string{e.req.Action}})
+}
+
+func (e *evaluation) principalMiss(pt PolicyType, name string, st *Statement) {
+	m := Miss{Statement: e.ref(pt, name, st), Element: "Principal", Actual: e.principalIdentities()}
+	if st.Principal == nil {
+		m.Element = "NotPrincipal"
 	}
+	for i := range st.principal {
+		m.Expected = append(m.Expected, st.principal[i].raw)
+	}
+	e.res.Misses = append(e.res.Misses, m)
+}
+
+func (e *evaluation) resourceAndConditionMisses(pt PolicyType, name string, st *Statement, resourceOK bool) {
 	if !resourceOK {
-		el := "Resource"
-		exp := st.Resource
+		el, exp := "Resource", st.Resource
 		if st.NotResource != nil {
 			el, exp = "NotResource", st.NotResource
 		}
-		e.res.Misses = append(e.res.Misses, Miss{Statement: ref(), Element: el, Expected: exp, Actual: []string{e.req.Resource}})
+		e.res.Misses = append(e.res.Misses, Miss{Statement: e.ref(pt, name, st), Element: el, Expected: exp, Actual: []string{e.req.Resource}})
 	}
 	for i := range st.Conditions {
 		c := &st.Conditions[i]
@@ -52,7 +43,7 @@ func (e *evaluation) recordMisses(pt PolicyType, name string, st *Statement, res
 		}
 		actual, _ := e.lookup(c.keyLower)
 		e.res.Misses = append(e.res.Misses, Miss{
-			Statement: ref(), Element: "Condition", Operator: c.Operator, Key: c.Key,
+			Statement: e.ref(pt, name, st), Element: "Condition", Operator: c.Operator, Key: c.Key,
 			Expected: c.expected(e), Actual: append([]string(nil), actual...),
 		})
 	}
