@@ -820,3 +820,26 @@ func TestGatherAssumesAKeyRoleThatIsTheOwnerRoleOnce(t *testing.T) {
 		t.Errorf("the owner inspector was assumed %d times", n)
 	}
 }
+
+func TestGatherKeepsOnlyWhatDescribeKeySaidWhenItFails(t *testing.T) {
+	isolate(t)
+	// moto lists alias/aws/secretsmanager with a placeholder TargetKeyId that DescribeKey does
+	// not know (wire.md): the alias still says AWS managed, nothing claims DescribeKey did.
+	e := startEmu(t, sharedScenario(t, "aws-managed-key-cannot-be-shared"), awsemu.Options{})
+	e.intercept = func(w http.ResponseWriter, r *http.Request, op string) bool {
+		if op != "TrentService.DescribeKey" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(400)
+		w.Write([]byte(`{"__type":"NotFoundException","message":"Key 'arn:aws:kms:us-east-1:111111111111:key/fee5173a-3972-428e-ae73-cd4c2a371222' does not exist"}`))
+		return true
+	}
+	f := e.gather(e.options())
+	if f.Key.Alias != AWSManagedSecretsAlias || f.Key.ARN == "" || f.Key.Manager != "" || f.Key.State != "" {
+		t.Errorf("key = %+v, want alias and ARN from ListAliases, no manager or state", f.Key)
+	}
+	if f.Key.Err == nil || f.Key.Err.Call != "kms:DescribeKey" || f.Key.Err.Code != "NotFoundException" || f.Key.Err.Action != "" {
+		t.Errorf("key error = %+v", f.Key.Err)
+	}
+}

@@ -70,7 +70,6 @@ func (g *gatherer) readKey(ctx context.Context) {
 	case ref.KeyID != "":
 		key.ID, key.ARN = ref.KeyID, ref.keyARN()
 	case ref.predefined():
-		key.Manager = string(kmstypes.KeyManagerTypeAws)
 		id, re := g.aliasTarget(ctx, s, ref, opt)
 		if re != nil {
 			key.Err = re
@@ -117,10 +116,10 @@ func (g *gatherer) readKey(ctx context.Context) {
 				key.Err = readError("kms:DescribeKey", s.accountID(), err)
 				return
 			}
-			g.keyMeta(out.KeyMetadata, ref)
+			g.keyMeta(out.KeyMetadata)
 		}()
 	} else if meta != nil {
-		g.keyMeta(meta, ref)
+		g.keyMeta(meta)
 	}
 	wg.Add(2)
 	go func() {
@@ -147,19 +146,18 @@ func (g *gatherer) readKey(ctx context.Context) {
 	wg.Wait()
 }
 
-// keyMeta records DescribeKey's answer. A key reached through a predefined alias/aws/… alias is
-// AWS managed whatever DescribeKey says: moto reports KeyManager CUSTOMER for it (wire.md), and
-// the alias/aws/ prefix is reserved for AWS managed keys (KMS API reference, CreateAlias).
-func (g *gatherer) keyMeta(meta *kmstypes.KeyMetadata, ref keyRef) {
+// keyMeta records DescribeKey's answer, and only that: Manager and State are what KMS said, so
+// the report can cite kms:DescribeKey for them. That the key is AWS managed is also known without
+// DescribeKey, from Key.Alias: the alias/aws/ prefix is reserved for AWS managed keys (KMS API
+// reference, CreateAlias), and moto reports KeyManager CUSTOMER for the key behind
+// alias/aws/secretsmanager (wire.md).
+func (g *gatherer) keyMeta(meta *kmstypes.KeyMetadata) {
 	if meta == nil {
 		return
 	}
 	key := &g.f.Key
 	key.State = string(meta.KeyState)
 	key.Manager = string(meta.KeyManager)
-	if ref.predefined() {
-		key.Manager = string(kmstypes.KeyManagerTypeAws)
-	}
 }
 
 // aliasTarget finds an alias's TargetKeyId with ListAliases (paginated; it lists the caller's
