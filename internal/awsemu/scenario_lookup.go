@@ -46,7 +46,8 @@ func parseARN(s string) (arnParts, bool) {
 // partial ARN without the six-character suffix, is looked up in the account the ARN names; a
 // bare name in the caller's own account. That is why a consumer that passes only a name gets
 // ResourceNotFoundException (aws-semantics §3.1). callerRegion is the region of the endpoint
-// called; "" skips the region check.
+// called, where a bare name is looked up. An ARN of another region is still found: what Secrets
+// Manager answers there is not documented, and the probe always calls the ARN's region.
 func (s *Scenario) Secret(secretID, callerAccount, callerRegion string) (*Secret, *AWSError) {
 	notFound := &AWSError{Code: CodeSecretNotFound, Message: MessageSecretNotFound}
 	if secretID == "" {
@@ -55,10 +56,6 @@ func (s *Scenario) Secret(secretID, callerAccount, callerRegion string) (*Secret
 	if strings.HasPrefix(secretID, "arn:") {
 		p, ok := parseARN(secretID)
 		if !ok || p.Service != "secretsmanager" || !strings.HasPrefix(p.Resource, "secret:") {
-			return nil, notFound
-		}
-		// A regional endpoint sees only its own region's secrets.
-		if callerRegion != "" && p.Region != callerRegion {
 			return nil, notFound
 		}
 		if sec := s.secrets[secretID]; sec != nil {

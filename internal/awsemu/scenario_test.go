@@ -356,7 +356,7 @@ func TestSecretIDsResolveAsSecretsManagerResolvesThem(t *testing.T) {
 		{"a name in the wrong region", "shared", "111111111111", "eu-west-1", false},
 		{"an ARN with a wrong suffix", "arn:aws:secretsmanager:us-east-1:111111111111:secret:shared-XXXXXX", "111111111111", "us-east-1", false},
 		{"an ARN in the wrong region", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shared-AbCdEf", "111111111111", "us-east-1", false},
-		{"a secret in another region than the endpoint's, by its ARN", s.Accounts["111111111111"].Secrets["in-ireland"].ARN, "111111111111", "us-east-1", false},
+		{"a secret in another region than the endpoint's, by its ARN", s.Accounts["111111111111"].Secrets["in-ireland"].ARN, "111111111111", "us-east-1", true},
 		{"a secret by its ARN at its region's endpoint", s.Accounts["111111111111"].Secrets["in-ireland"].ARN, "222222222222", "eu-west-1", true},
 		{"nothing", "", "111111111111", "us-east-1", false},
 	}
