@@ -106,14 +106,9 @@ func newCheck(f xsdoctor.Facts) *check {
 		KeyOrgID:            keyOrg,
 		KeyOrgUnknown:       keyOrgUnknown,
 		Now:                 now,
+		SecretTags:          f.Secret.Tags,
 	}
 	c.getSecret = request.GetSecretValue(p)
-	// The secret's tags are the resource tags of the GetSecretValue request (Secrets Manager
-	// service authorization reference: aws:ResourceTag/${TagKey}, secretsmanager:ResourceTag/tag-key).
-	for _, k := range sortedKeys(f.Secret.Tags) {
-		c.getSecret.Context["aws:ResourceTag/"+k] = []string{f.Secret.Tags[k]}
-		c.getSecret.Context["secretsmanager:ResourceTag/"+k] = []string{f.Secret.Tags[k]}
-	}
 	c.decrypt = request.Decrypt(p)
 	return c
 }

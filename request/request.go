@@ -37,6 +37,9 @@ type Params struct {
 	KeyOrgID            string
 	KeyOrgUnknown       bool
 
+	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
+	SecretTags map[string]string
+
 	Now time.Time
 }
 
@@ -90,12 +93,7 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
 	}
-	keys := make([]string, 0, len(p.PrincipalTags))
-	for k := range p.PrincipalTags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(p.PrincipalTags) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
 	}
 	return ctx, unknown
@@ -106,6 +104,12 @@ func GetSecretValue(p Params) policy.Request {
 	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown)
 	ctx["secretsmanager:SecretId"] = []string{p.SecretARN}
 	ctx["aws:ViaAWSService"] = []string{"false"}
+	// The secret's tags are the request's resource tags (Secrets Manager service authorization
+	// reference: aws:ResourceTag/${TagKey}, secretsmanager:ResourceTag/tag-key).
+	for _, k := range sortedKeys(p.SecretTags) {
+		ctx["aws:ResourceTag/"+k] = []string{p.SecretTags[k]}
+		ctx["secretsmanager:ResourceTag/"+k] = []string{p.SecretTags[k]}
+	}
 	return policy.Request{
 		Principal:       p.principal(),
 		Action:          "secretsmanager:GetSecretValue",
@@ -149,4 +153,13 @@ func Decrypt(p Params) policy.Request {
 // EncryptionContext is the encryption context Secrets Manager sends with Decrypt.
 func EncryptionContext(secretARN, versionID string) map[string]string {
 	return map[string]string{"SecretARN": secretARN, "SecretVersionId": versionID}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
