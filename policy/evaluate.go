@@ -31,12 +31,14 @@ func Evaluate(req Request, set Set) Result {
 	// usual case.
 	var e evaluation
 	e.init(req, set)
-	e.res.Matched = make([]StatementRef, 0, 4)
+	buf := new(resultBuf)
+	e.res.Matched, e.res.Misses = buf.matched[:0], buf.misses[:0]
 	e.collect = true
 	perm := e.run()
 	res := e.res
 	res.Decision = perm.decision
-	res.Types = append(make([]TypeResult, 0, len(perm.types)), perm.types[:]...)
+	buf.types = perm.types
+	res.Types = buf.types[:]
 	if e.sawUnknown {
 		// The permissive reading assumed every unknown condition in favour of access; if the
 		// strict reading differs, the decision depends on them.
@@ -49,6 +51,14 @@ func Evaluate(req Request, set Set) Result {
 		res.Conditional = nil
 	}
 	return res
+}
+
+// resultBuf backs a Result's slices in their usual sizes with one allocation; appends past it
+// reallocate as usual.
+type resultBuf struct {
+	types   [6]TypeResult
+	matched [4]StatementRef
+	misses  [2]Miss
 }
 
 // evaluation is the per-request state: the normalized principal, the action, the context
