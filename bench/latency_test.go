@@ -73,7 +73,6 @@ type scenario struct {
 		Doors    map[xsdoctor.DoorID]xsdoctor.State `json:"doors"`
 		ExitCode int                                `json:"exit_code"`
 	} `json:"expect"`
-	Faults []map[string]any `json:"faults"`
 }
 
 func loadScenario(tb testing.TB, file string) scenario {

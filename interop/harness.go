@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -40,22 +41,12 @@ const (
 // InCI reports whether the run is a CI run (CI=true), where a missing tool is a failure, not a skip.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
-// TB is the part of testing.TB the helpers need, so tests and benchmarks share them.
-type TB interface {
-	Helper()
-	Logf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Skipf(format string, args ...any)
-	Cleanup(func())
-	TempDir() string
-}
-
 // RequireTool finds an external program or stops the test: under CI=true it fails, anywhere
 // else it skips with a message that says what to install. It never lets a test pass without it.
 //
 // The program is looked up in $<envOverride>, then PATH, then in every pyenv version (moto and
 // the AWS CLI come with the machine image's Python, whose shims may not be on a CI PATH).
-func RequireTool(tb TB, name, envOverride, hint string) string {
+func RequireTool(tb testing.TB, name, envOverride, hint string) string {
 	tb.Helper()
 	path, err := FindTool(name, envOverride)
 	if err == nil {
@@ -257,7 +248,7 @@ func (s *Server) Stop() {
 // StartMoto starts `moto_server -H 127.0.0.1 -p PORT` and waits until it answers. It is stopped
 // by tb's cleanup. MOTO_ACCOUNT_ID is never set: it would force every request into one account
 // (wire.md, "What moto does").
-func StartMoto(tb TB, motoServer string, env Env) *Server {
+func StartMoto(tb testing.TB, motoServer string, env Env) *Server {
 	tb.Helper()
 	port, err := FreePort()
 	if err != nil {
@@ -279,7 +270,7 @@ func StartMoto(tb TB, motoServer string, env Env) *Server {
 
 // StartEmulator starts `xsdoctor emulate --scenario FILE --listen 127.0.0.1:PORT`, reads the
 // endpoint URL from the first line of its stdout, and waits until it answers HTTP.
-func StartEmulator(tb TB, xsdoctor, scenario string, env Env) *Server {
+func StartEmulator(tb testing.TB, xsdoctor, scenario string, env Env) *Server {
 	tb.Helper()
 	port, err := FreePort()
 	if err != nil {
