@@ -32,7 +32,7 @@ func Evaluate(req Request, set Set) Result {
 	var e evaluation
 	e.init(req, set)
 	buf := new(resultBuf)
-	e.res.Matched, e.res.Misses = buf.matched[:0], buf.misses[:0]
+	e.res.Matched = buf.matched[:0]
 	e.collect = true
 	perm := e.run()
 	res := e.res
@@ -58,7 +58,6 @@ func Evaluate(req Request, set Set) Result {
 type resultBuf struct {
 	types   [6]TypeResult
 	matched [4]StatementRef
-	misses  [2]Miss
 }
 
 // evaluation is the per-request state: the normalized principal, the action, the context
