@@ -52,6 +52,28 @@
 // fails before it is serialized, signed or sent. secretsmanager:GetSecretValue is allowed only
 // on the one client --live builds, and its value is discarded unread.
 //
+// # What the facts mean (for door/ and report/)
+//
+//   - A read that was not made because something it needed failed first carries that failure:
+//     every owner-side fact of an owner role that could not be assumed has a ReadError with
+//     Call "sts:AssumeRole"; Key.Err of a secret DescribeSecret could not read is DescribeSecret's
+//     error. AssumeFailures lists the inspector roles (Purpose "owner", "consumer", "key") that
+//     could not be assumed, once each.
+//   - Secret.NotFound is set with Secret.Err (code ResourceNotFoundException).
+//   - Key.Manager and Key.State are only what kms:DescribeKey said. Key.Alias is the alias the
+//     secret names, or alias/aws/secretsmanager when KmsKeyId is absent; an alias/aws/… alias
+//     means an AWS managed key whatever DescribeKey says (moto says CUSTOMER).
+//   - Code CodeNoCredentials marks a read that needs credentials in an account the probe holds
+//     none for (GetKeyPolicy and DescribeOrganization of a key in a third account without
+//     --key-role); its Message says which flag to pass.
+//   - ReadError.Action is set for access denials only (AccessDenied, AccessDeniedException):
+//     the IAM action the inspector lacks, always the call's own name.
+//   - A --live consumer that cannot be assumed is Live{skipped} with the AssumeRole code, not an
+//     AssumeFailure: it says nothing about the inspectors.
+//   - Calls are sorted (account, service, operation, error code, request id); one entry per
+//     operation call (retries folded in, each list page its own call). Call.ErrorCode is the AWS
+//     code, or Timeout, Canceled, DeserializationError or TransportError when AWS gave none.
+//
 // # Critical path
 //
 // Independent reads run concurrently: both accounts at once; the key policy beside the grants
