@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -217,6 +218,7 @@ type valueMatcher struct {
 	raw  string
 	op   baseOp
 	tmpl []tmplPiece // non-nil when the value holds policy variables or escapes
+	last atomic.Pointer[resolvedPattern]
 	like *matcher
 	arn  *arnMatcher
 	num  float64

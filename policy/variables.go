@@ -102,27 +102,20 @@ func (vm *valueMatcher) resolve(e *evaluation, escape bool) (string, bool) {
 }
 
 func (vm *valueMatcher) matchTemplate(e *evaluation, s string) bool {
-	if _, ok := vm.resolve(e, false); !ok {
+	wild := vm.op != opStringEquals && vm.op != opStringEqualsIgnoreCase
+	v, ok := vm.resolve(e, wild)
+	switch {
+	case !ok:
 		e.unresolved = true
 		return false
-	}
-	switch vm.op {
-	case opStringEquals, opStringEqualsIgnoreCase:
-		v, ok := vm.resolve(e, false)
-		if !ok {
-			return false
-		}
-		if vm.op == opStringEquals {
-			return s == v
-		}
+	case vm.op == opStringEquals:
+		return s == v
+	case vm.op == opStringEqualsIgnoreCase:
 		return strings.EqualFold(s, v)
-	case opStringLike:
-		v, ok := vm.resolve(e, true)
-		return ok && compilePattern(v, false, true).match(s)
-	default: // ARN forms
-		v, ok := vm.resolve(e, true)
-		return ok && compileARNPattern(v, true).match(s)
+	case vm.op == opStringLike:
+		return vm.compiled(v).like.match(s)
 	}
+	return vm.compiled(v).arn.match(s) // ARN forms
 }
 
 // display is the value as the request resolved it, for evidence.
@@ -138,4 +131,28 @@ func (vm *valueMatcher) display(e *evaluation) string {
 		return vm.raw + " (= " + v + ")"
 	}
 	return v
+}
+
+// resolvedPattern is a templated value compiled for one resolution.
+type resolvedPattern struct {
+	text string
+	like *matcher
+	arn  *arnMatcher
+}
+
+// compiled returns the matcher for the resolved text v, reusing the last one compiled when the
+// variables resolved the same way (the usual case: the same principal asks again). The cache is
+// one atomic pointer, so concurrent evaluations stay safe.
+func (vm *valueMatcher) compiled(v string) *resolvedPattern {
+	if rp := vm.last.Load(); rp != nil && rp.text == v {
+		return rp
+	}
+	rp := &resolvedPattern{text: v}
+	if vm.op == opStringLike {
+		rp.like = compilePattern(v, false, true)
+	} else {
+		rp.arn = compileARNPattern(v, true)
+	}
+	vm.last.Store(rp)
+	return rp
 }
