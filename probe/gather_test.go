@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -841,5 +842,54 @@ func TestGatherKeepsOnlyWhatDescribeKeySaidWhenItFails(t *testing.T) {
 	}
 	if f.Key.Err == nil || f.Key.Err.Call != "kms:DescribeKey" || f.Key.Err.Code != "NotFoundException" || f.Key.Err.Action != "" {
 		t.Errorf("key error = %+v", f.Key.Err)
+	}
+}
+
+func TestGatherReadsEachSideThroughItsOwnProfile(t *testing.T) {
+	isolate(t)
+	e := startEmu(t, wide, awsemu.Options{})
+	// Profiles that assume the inspector roles themselves (role_arn + source_profile), the way
+	// aws-vault, granted and SSO users set them up: the SDK's own chain does the work.
+	cfg := `[profile operator]
+aws_access_key_id = AKIAOPERATOREXAMPLE2
+aws_secret_access_key = operator-profile-secret-not-a-real-one
+
+[profile owner-audit]
+role_arn = arn:aws:iam::111111111111:role/xsdoctor-inspector
+source_profile = operator
+external_id = xsd-ext-42
+region = eu-west-1
+
+[profile consumer-audit]
+role_arn = arn:aws:iam::222222222222:role/xsdoctor-inspector
+source_profile = operator
+external_id = xsd-ext-42
+`
+	if err := os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := e.options()
+	o.OwnerRole, o.ConsumerRole, o.KeyRole = "", "", ""
+	o.OwnerProfile, o.ConsumerProfile = "owner-audit", "consumer-audit"
+	o.ConfigOptions = []func(*config.LoadOptions) error{fastRetries}
+	f := e.gather(o)
+	if f.Input.Region != "us-east-1" {
+		t.Errorf("region %q: the secret ARN's region wins over the profile's", f.Input.Region)
+	}
+	if f.Secret.Err != nil || f.Key.Policy == "" || f.Role.Err != nil || len(f.Role.Policies) != 10 {
+		t.Errorf("reads through the profiles failed: secret %+v key %+v role %+v", f.Secret.Err, f.Key.PolicyErr, f.Role.Err)
+	}
+	if f.Owner.OrgID != "o-owner11111" || !f.Consumer.NoOrg {
+		t.Errorf("orgs: owner %+v consumer %+v (GetCallerIdentity must place each profile in its account)", f.Owner, f.Consumer)
+	}
+	if len(e.duplicates()) > 0 {
+		t.Errorf("calls made twice: %v", e.duplicates())
+	}
+
+	o.OwnerProfile = "no-such-profile"
+	_, err := Gather(context.Background(), o)
+	var ue *UsageError
+	if !errors.As(err, &ue) || ue.Arg != "--owner-profile" {
+		t.Errorf("unknown profile: err = %v, want a usage error on --owner-profile", err)
 	}
 }
