@@ -106,14 +106,14 @@ Organizations wire protocols, so that any AWS client can be tried against it:
     aws sts assume-role --role-arn arn:aws:iam::111111111111:role/xsdoctor-inspector \
     --role-session-name me --region us-east-1
 
-Credentials the emulator did not issue act as the scenario's operator; AssumeRole returns
-credentials that act as the role. Stop it with Ctrl-C.
+The first line it prints is the endpoint URL. Credentials the emulator did not issue act as the
+scenario's operator; AssumeRole returns credentials that act as the role. Stop it with Ctrl-C.
 
 Flags:
   --scenario FILE
         the scenario to serve (SPEC §6)
   --listen ADDR
-        address to listen on (default 127.0.0.1:4566)
+        address to listen on (default 127.0.0.1:4566; 127.0.0.1:0 picks a free port)
 `
 
 const versionHelp = `Usage: xsdoctor version
