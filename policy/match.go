@@ -20,7 +20,76 @@ import (
 // and '?' any single character. With caseInsensitive both sides are compared in lower case (as
 // IAM compares actions).
 func MatchWildcard(pattern, s string, caseInsensitive bool) bool {
-	return compileWildcard(pattern, caseInsensitive).match(s)
+	if caseInsensitive {
+		pattern, s = lower(pattern), lower(s)
+	}
+	if strings.IndexByte(pattern, '?') < 0 || (isASCII(pattern) && isASCII(s)) {
+		return matchDirect(pattern, s)
+	}
+	return compileWildcard(pattern, false).match(s)
+}
+
+// matchDirect is the one-shot form of the same algorithm, straight from the pattern text without
+// compiling it (no allocation unless a long '?' segment needs Shift-And). '?' is one byte here,
+// so callers use it only when that is one character.
+func matchDirect(p, s string) bool {
+	i := strings.IndexByte(p, '*')
+	if i < 0 {
+		return len(p) == len(s) && qEqual(p, s)
+	}
+	j := strings.LastIndexByte(p, '*')
+	first, last := p[:i], p[j+1:]
+	if len(s) < len(first)+len(last) || !qEqual(first, s[:len(first)]) || !qEqual(last, s[len(s)-len(last):]) {
+		return false
+	}
+	pos, end := len(first), len(s)-len(last)
+	for mids := p[i+1 : j+1]; mids != ""; {
+		k := strings.IndexByte(mids, '*')
+		seg := mids[:k]
+		mids = mids[k+1:]
+		if seg == "" {
+			continue
+		}
+		at := qIndex(s[pos:end], seg)
+		if at < 0 {
+			return false
+		}
+		pos += at + len(seg)
+	}
+	return true
+}
+
+// qEqual compares a segment, where '?' matches any byte, with a string of the same length.
+func qEqual(seg, s string) bool {
+	for i := 0; i < len(seg); i++ {
+		if seg[i] != '?' && seg[i] != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// qIndex finds the leftmost match of a segment that may hold '?'.
+func qIndex(s, seg string) int {
+	if strings.IndexByte(seg, '?') < 0 {
+		return strings.Index(s, seg)
+	}
+	if len(seg) >= shiftAndMin {
+		kinds := make([]uint8, len(seg))
+		for i := range seg {
+			if seg[i] == '?' {
+				kinds[i] = kQ
+			}
+		}
+		sg := newSegment([]byte(seg), kinds)
+		return sg.index(s)
+	}
+	for i := 0; i+len(seg) <= len(s); i++ {
+		if qEqual(seg, s[i:i+len(seg)]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // matcher is a precompiled wildcard pattern. Policies compile theirs once at parse time, so an
