@@ -182,7 +182,13 @@ func verdictSentence(d xsdoctor.Diagnosis) string {
 		return fmt.Sprintf("all three doors let %s read %s", who, what)
 	case xsdoctor.StateClosed:
 		if len(closed) == 0 {
-			return fmt.Sprintf("%s cannot read %s: a precondition blocks the read (see below)", who, what)
+			var blockers []string
+			for _, f := range d.Findings {
+				if closes(f.Code) {
+					blockers = append(blockers, string(f.Code))
+				}
+			}
+			return fmt.Sprintf("%s cannot read %s: a precondition blocks the read (%s)", who, what, orDash(strings.Join(blockers, ", ")))
 		}
 		return fmt.Sprintf("%s cannot read %s: %s %s closed", who, what, strings.Join(closed, ", "), plural(len(closed), "door is", "doors are"))
 	default:

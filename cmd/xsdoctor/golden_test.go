@@ -15,13 +15,15 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from t
 
 // goldenScenarios are the scenarios whose whole text and markdown reports are kept as golden
 // files: the built-in trap, a closed secret policy, an unreadable key policy (unknown), a grant
-// that opens the key door, and a consumer statement naming a KMS alias.
+// that opens the key door, a consumer statement naming a KMS alias, and a precondition (a secret
+// scheduled for deletion).
 var goldenScenarios = []string{
 	"", // the built-in classic trap
 	"secret-has-no-resource-policy",
 	"inspector-denied-get-key-policy",
 	"kms-grant-to-consumer-role-opens-key-door",
 	"consumer-kms-statement-names-alias-arn",
+	"secret-is-scheduled-for-deletion",
 }
 
 // TestReportsOfScenariosMatchTheGoldenFiles renders real diagnoses — the whole pipeline, probe
