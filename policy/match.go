@@ -184,11 +184,21 @@ func compilePattern(p string, ci, escaped bool) *matcher {
 	if m.hasQ && !isASCII(string(text)) {
 		m.runeForm(text, kinds)
 	}
-	var segs []segment
+	// One string and one '?' mask back every segment: compiling costs a few allocations, not a
+	// few per segment.
+	str := string(text)
+	var qmask []bool
+	if m.hasQ {
+		qmask = make([]bool, len(kinds))
+		for i, k := range kinds {
+			qmask[i] = k == kQ
+		}
+	}
+	segs := make([]segment, 0, stars+1)
 	startSeg := 0
 	for i := 0; i <= len(text); i++ {
 		if i == len(text) || kinds[i] == kStar {
-			segs = append(segs, newSegment(text[startSeg:i], kinds[startSeg:i]))
+			segs = append(segs, newSegmentFrom(str, qmask, startSeg, i))
 			startSeg = i + 1
 		}
 	}
@@ -200,11 +210,12 @@ func compilePattern(p string, ci, escaped bool) *matcher {
 	}
 	m.first, m.last = segs[0], segs[len(segs)-1]
 	m.minLen = len(m.first.s) + len(m.last.s)
+	m.mids = segs[1:1]
 	for _, seg := range segs[1 : len(segs)-1] {
 		if seg.s == "" {
 			continue
 		}
-		m.mids = append(m.mids, seg)
+		m.mids = append(m.mids, seg) // in place: mids never outgrow segs
 		m.minLen += len(seg.s)
 	}
 	return m
@@ -218,6 +229,23 @@ func (m *matcher) runeForm(text []byte, kinds []uint8) {
 		m.runes, m.kinds = append(m.runes, r), append(m.kinds, kinds[i])
 		i += n
 	}
+}
+
+// newSegmentFrom is the segment str[from:to] with its part of the '?' mask.
+func newSegmentFrom(str string, qmask []bool, from, to int) segment {
+	seg := segment{s: str[from:to]}
+	if qmask != nil {
+		for _, q := range qmask[from:to] {
+			if q {
+				seg.q = qmask[from:to:to]
+				break
+			}
+		}
+	}
+	if seg.q != nil && to-from >= shiftAndMin {
+		seg.sa = newShiftAnd(seg)
+	}
+	return seg
 }
 
 func newSegment(text []byte, kinds []uint8) segment {
