@@ -145,9 +145,9 @@ type keyRef struct {
 // names no key (Secrets Manager User Guide, "Secret encryption and decryption").
 const AWSManagedSecretsAlias = "alias/aws/secretsmanager"
 
-// predefined reports whether the alias is one of AWS's predefined aliases. KMS reserves the
-// alias/aws/ prefix for AWS managed keys (KMS API reference, CreateAlias: "The AliasName value
-// must … cannot begin with alias/aws/. The alias/aws/ prefix is reserved for AWS managed keys").
+// predefined reports whether the alias is one of AWS's predefined aliases (KMS Developer Guide,
+// "Create aliases": "The alias name for a customer managed key cannot begin with alias/aws/. The
+// alias/aws/ prefix is reserved for AWS managed key").
 func (k keyRef) predefined() bool { return strings.HasPrefix(k.Alias, "alias/aws/") }
 
 // keyARN is the key ARN when the reference names the key directly.

@@ -17,7 +17,8 @@ import (
 func (g *gatherer) live(ctx context.Context, secretARN string) *xsdoctor.Live {
 	roleARN := g.consumer.RoleARN
 	if g.consumer.Session != "" {
-		// A session ARN has no path; AssumeRole needs the role ARN, path included.
+		// A session ARN has no path (IAM User Guide, "IAM identifiers"), and AssumeRole needs the
+		// role ARN with it: a pathless ARN names no role.
 		if r := g.roleF.get(); r.ok {
 			roleARN = r.arn
 		}
