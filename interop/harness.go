@@ -76,8 +76,8 @@ func FindTool(name, envOverride string) (string, error) {
 		home, _ := os.UserHomeDir()
 		root = filepath.Join(home, ".pyenv")
 	}
+	// Any pyenv version that has it will do: the program runs with its own interpreter.
 	matches, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin", name))
-	sort.Sort(sort.Reverse(sort.StringSlice(matches))) // newest Python first
 	if len(matches) > 0 {
 		return matches[0], nil
 	}
