@@ -129,7 +129,8 @@ func TestARNMatching(t *testing.T) {
 	}
 }
 
-// FuzzWildcard checks the linear matcher against the quadratic reference.
+// FuzzWildcard checks the linear matchers (one-shot and precompiled) against the quadratic
+// reference.
 func FuzzWildcard(f *testing.F) {
 	for _, seed := range [][2]string{
 		{"*", ""}, {"a*b", "ab"}, {"?*?", "xy"}, {"a*a*a*b", "aaaaaaaaab"}, {"*?*?*", "é"},
@@ -146,8 +147,12 @@ func FuzzWildcard(f *testing.F) {
 		if ci && (strings.ToLower(p) != strings.ToLower(strings.ToUpper(strings.ToLower(p))) || len(strings.ToLower(s)) != len(s) || len(strings.ToLower(p)) != len(p)) {
 			return // case folding that changes lengths is outside what IAM compares
 		}
-		if got, want := MatchWildcard(p, s, ci), slowMatch(p, s, ci); got != want {
+		want := slowMatch(p, s, ci)
+		if got := MatchWildcard(p, s, ci); got != want {
 			t.Fatalf("MatchWildcard(%q, %q, %v) = %v, reference %v", p, s, ci, got, want)
+		}
+		if got := compileWildcard(p, ci).match(s); got != want {
+			t.Fatalf("compiled %q against %q (ci %v) = %v, reference %v", p, s, ci, got, want)
 		}
 	})
 }
