@@ -151,7 +151,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every response, errors included, carries the request id: the SDKs read it from this
 	// header only, never from the XML body (wire.md, "Request IDs").
-	w.Header()["x-amzn-RequestId"] = []string{c.requestID} // AWS's spelling, not canonicalized
+	w.Header().Set("x-amzn-RequestId", c.requestID)
 	defer func() {
 		// A bug in an operation must still answer in AWS's error shape, never with a dropped
 		// connection the SDK would retry or an HTML page.

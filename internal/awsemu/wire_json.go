@@ -68,7 +68,7 @@ func writeJSONError(w http.ResponseWriter, svc service, e *apiError) {
 	}
 	body, _ := json.Marshal(map[string]string{"__type": e.Code, key: e.Message})
 	w.Header().Set("Content-Type", jsonContentType)
-	w.Header()["X-Amzn-ErrorType"] = []string{e.Code}
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
 	w.Write(body)
