@@ -129,8 +129,9 @@ type StatementRef struct {
 	Effect string // "Allow" or "Deny"
 }
 
-// Miss explains why a statement that names the principal (and the action) did not apply: which
-// condition or resource failed, with the expected and actual values.
+// Miss explains why an Allow statement that names the principal (and the action) did not apply:
+// which condition or resource failed, with the expected and actual values. A Deny that did not
+// fire is never a miss.
 type Miss struct {
 	Statement StatementRef
 	Element   string   // "Condition", "Resource", "NotResource", "Action", "NotAction", "Principal", "NotPrincipal"
@@ -155,8 +156,8 @@ type Result struct {
 	// boundary, scp, session.
 	Types   []TypeResult
 	Matched []StatementRef // every statement that applied (allow and deny), never just the first
-	// Misses are near misses: statements naming the principal and the action that failed on a
-	// resource or condition (one Miss per failed element), resource-policy statements that would
+	// Misses are near misses, Allow statements that almost applied: statements naming the
+	// principal and the action that failed on a resource or condition (one Miss per failed element), resource-policy statements that would
 	// have applied but for their Principal (the key account's own IAM-delegation statement
 	// excepted), and grants to the principal that fail on operation or constraints. Treat the
 	// Expected/Actual slices as read-only: they may share storage.

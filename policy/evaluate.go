@@ -346,15 +346,18 @@ func (e *evaluation) statement(pt PolicyType, name string, st *Statement, resour
 	if resourceSide {
 		principalOK, kind = e.principalMatch(st)
 	}
+	// Near misses are Allow statements that almost applied: a Deny that did not fire is not
+	// something to fix.
+	nearMiss := e.collect && st.Effect == "Allow"
 	if !e.actionMatch(st) {
-		if e.collect && principalOK && resourceSide && namesPrincipalExplicitly(st) && e.resourceMatch(st) {
+		if nearMiss && principalOK && resourceSide && namesPrincipalExplicitly(st) && e.resourceMatch(st) {
 			e.actionMiss(pt, name, st)
 		}
 		return false, kind
 	}
 	resourceOK := e.resourceMatch(st)
 	if !principalOK {
-		if e.collect && resourceOK && !e.ownAccountOnly(st) && e.condsHold(st) {
+		if nearMiss && resourceOK && !e.ownAccountOnly(st) && e.condsHold(st) {
 			e.principalMiss(pt, name, st)
 		}
 		return false, kind
@@ -369,7 +372,7 @@ func (e *evaluation) statement(pt PolicyType, name string, st *Statement, resour
 	}
 	if applies {
 		e.res.Matched = append(e.res.Matched, e.ref(pt, name, st))
-	} else {
+	} else if nearMiss {
 		e.resourceAndConditionMisses(pt, name, st, resourceOK)
 	}
 	if resourceOK && unknowns > 0 && !e.anyKnownFalse(st) {
