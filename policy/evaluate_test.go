@@ -509,3 +509,15 @@ func TestUnresolvedVariableInvalidatesStatement(t *testing.T) {
 		})
 	}
 }
+
+func TestDenyThatDidNotFireIsNoMiss(t *testing.T) {
+	set := Set{
+		Identity: []Named{*named(t, "consumer", identityAllowsAll)},
+		Resource: named(t, "secret", stmt(`{"Sid":"Allow","Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"secretsmanager:GetSecretValue","Resource":"*"},
+			{"Sid":"DenyOthers","Effect":"Deny","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"222222222222"}}}`)),
+	}
+	got := Evaluate(getSecret(consumerSession()), set)
+	if got.Decision != Allow || len(got.Misses) != 0 {
+		t.Fatalf("got %s with misses %+v", got.Decision, got.Misses)
+	}
+}
