@@ -86,6 +86,7 @@ type httpRequest struct {
 	Invocation string // amz-sdk-invocation-id: the same for every attempt of one call
 	Body       string
 	Status     int
+	Start, End time.Time
 }
 
 // emu is the emulator behind httptest on 127.0.0.1, with every request logged.
@@ -115,6 +116,7 @@ func startEmuScenario(t testing.TB, sc *awsemu.Scenario, opts awsemu.Options) *e
 	h := awsemu.New(sc, opts)
 	e.handler = h
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		op := r.Header.Get("X-Amz-Target")
@@ -128,7 +130,7 @@ func startEmuScenario(t testing.TB, sc *awsemu.Scenario, opts awsemu.Options) *e
 		}
 		e.mu.Lock()
 		e.reqs = append(e.reqs, httpRequest{Op: op, AccessKey: accessKey(r), Invocation: r.Header.Get("Amz-Sdk-Invocation-Id"),
-			Body: string(body), Status: rec.status})
+			Body: string(body), Status: rec.status, Start: start, End: time.Now()})
 		e.mu.Unlock()
 	}))
 	t.Cleanup(ts.Close)
@@ -246,4 +248,26 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// depth is the length of the longest chain of calls where each started after the previous one
+// ended: the number of dependent round trips, whatever the latency. Attempts of one call (same
+// invocation) count as one link per attempt, as they are sequential.
+func (e *emu) depth() int {
+	reqs := e.requests()
+	sort.Slice(reqs, func(i, j int) bool { return reqs[i].Start.Before(reqs[j].Start) })
+	d := make([]int, len(reqs))
+	best := 0
+	for i, r := range reqs {
+		d[i] = 1
+		for j := 0; j < i; j++ {
+			if !reqs[j].End.After(r.Start) && d[j]+1 > d[i] {
+				d[i] = d[j] + 1
+			}
+		}
+		if d[i] > best {
+			best = d[i]
+		}
+	}
+	return best
 }
