@@ -37,18 +37,30 @@ func (s *server) applyFaults(c *call) *apiError {
 	if fail == nil {
 		return nil
 	}
+	code := protocolCode(c.svc, fail.Error)
 	msg := fail.Message
 	if msg == "" {
-		msg = faultMessage(fail.Error)
+		msg = faultMessage(code)
 	}
-	return &apiError{Status: statusFor(fail.Error), Code: queryCode(c.svc, fail.Error), Message: msg}
+	return &apiError{Status: statusFor(code), Code: code, Message: msg}
 }
 
-// queryCode adapts a JSON-style throttling code to the query services, which spell it
-// "Throttling" (IAM and STS "Common Errors"), so a scenario can name one fault for all services.
-func queryCode(svc service, code string) string {
-	if svc.query() && code == "ThrottlingException" {
-		return "Throttling"
+// protocolCode adapts a fault's error code to the protocol of the service called: the query
+// services (IAM, STS) spell throttling and access denial "Throttling" and "AccessDenied", the
+// JSON ones "ThrottlingException" and "AccessDeniedException" (each service's "Common Errors"),
+// so one scenario fault can name either spelling for any service.
+func protocolCode(svc service, code string) string {
+	query := map[string]string{"ThrottlingException": "Throttling", "AccessDeniedException": "AccessDenied"}
+	if svc.query() {
+		if q, ok := query[code]; ok {
+			return q
+		}
+		return code
+	}
+	for j, q := range query {
+		if code == q {
+			return j
+		}
 	}
 	return code
 }

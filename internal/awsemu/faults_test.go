@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -62,6 +63,19 @@ func TestFaultsSurfaceWithTheirCodeWhenRetriesRunOut(t *testing.T) {
 	c2.RetryMaxAttempts = 1
 	_, err = e2.iam(c2).GetRole(ctx(t), &iam.GetRoleInput{RoleName: aws.String("inspector")})
 	wantCode(t, err, "Throttling")
+
+	// One fault spelling serves both protocols: AccessDenied for IAM is 403 AccessDenied, and
+	// Throttling for KMS is ThrottlingException.
+	e3 := startEmu(t, withFaults(`[{"call": "iam:GetRole", "error": "AccessDeniedException"}, {"call": "kms:DescribeKey", "error": "Throttling"}]`), Options{})
+	c3 := e3.cfg()
+	c3.RetryMaxAttempts = 1
+	_, err = e3.iam(c3).GetRole(ctx(t), &iam.GetRoleInput{RoleName: aws.String("inspector")})
+	var re *awshttp.ResponseError
+	if wantCode(t, err, "AccessDenied"); !errors.As(err, &re) || re.HTTPStatusCode() != 403 {
+		t.Errorf("query AccessDenied fault: %v", err)
+	}
+	_, err = e3.kms(c3).DescribeKey(ctx(t), &kms.DescribeKeyInput{KeyId: aws.String(cmkARN)})
+	wantCode(t, err, "ThrottlingException")
 
 	// A fault without times fails every call, and is not retried (a client error).
 	before := e.count("TrentService.ListGrants")
