@@ -139,6 +139,7 @@ type keyRef struct {
 	KeyID     string // set for a key id or key ARN
 	Alias     string // "alias/NAME" for an alias name or alias ARN, and for the AWS managed key
 	AliasARN  string // set for an alias ARN
+	rawARN    string // set for a key ARN: kept exactly as DescribeSecret returned it
 }
 
 // AWSManagedSecretsAlias is the alias of the AWS managed key Secrets Manager uses when a secret
@@ -152,6 +153,9 @@ func (k keyRef) predefined() bool { return strings.HasPrefix(k.Alias, "alias/aws
 
 // keyARN is the key ARN when the reference names the key directly.
 func (k keyRef) keyARN() string {
+	if k.rawARN != "" {
+		return k.rawARN
+	}
 	if k.KeyID == "" {
 		return ""
 	}
@@ -188,7 +192,11 @@ func resolveKeyRef(kmsKeyID string, secret arn) keyRef {
 		if name, ok := strings.CutPrefix(a.Resource, "alias/"); ok {
 			k.Alias, k.AliasARN = "alias/"+name, kmsKeyID
 		} else {
-			k.KeyID = strings.TrimPrefix(a.Resource, "key/")
+			// A key ARN, used as given: KMS judges a malformed one (NotFoundException).
+			k.KeyID, k.rawARN = strings.TrimPrefix(a.Resource, "key/"), kmsKeyID
+			if k.KeyID == "" {
+				k.KeyID = kmsKeyID
+			}
 		}
 	default:
 		k.KeyID = kmsKeyID

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"strings"
 	"testing"
 
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -135,4 +136,34 @@ func TestSanitizeSessionNameKeepsWhatSTSAccepts(t *testing.T) {
 	if n := (Options{}).sessionName(); len(n) < 2 || n[:9] != "xsdoctor-" {
 		t.Errorf("default session name %q", n)
 	}
+}
+
+// FuzzParseInputs checks that no input makes the parsers panic, and that what they accept is
+// consistent: a parsed ARN prints back as given, a consumer always names a role in its account.
+func FuzzParseInputs(f *testing.F) {
+	for _, s := range []string{
+		"arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf",
+		"arn:aws:sts::222222222222:assumed-role/app/s",
+		"arn:aws:iam::222222222222:role/a/b/app",
+		"arn:aws:kms:us-east-1:333333333333:alias/x",
+		"prod/db", "arn:::::", "arn:aws:iam::222222222222:role/",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if in, err := parseSecret(s); err == nil && in.IsARN && in.ARN.String() != s {
+			t.Errorf("secret %q prints back as %q", s, in.ARN.String())
+		}
+		if p, err := parseConsumer(s); err == nil {
+			if p.RoleName == "" || !accountRE.MatchString(p.Account) || !strings.Contains(p.RoleARN, ":"+p.Account+":role/") {
+				t.Errorf("consumer %q parsed to %+v", s, p)
+			}
+		}
+		if a, ok := parseARN(s); ok {
+			k := resolveKeyRef(s, a)
+			if k.KeyID == "" && k.Alias == "" {
+				t.Errorf("key ref %q resolves to nothing: %+v", s, k)
+			}
+		}
+	})
 }
