@@ -65,7 +65,7 @@ func buildXsdoctor(t *testing.T) string {
 	return bin
 }
 
-var urlRe = regexp.MustCompile(`http://[0-9.:\[\]a-z]+`)
+var urlRe = regexp.MustCompile(`^http://[0-9.]+:[0-9]+$`)
 
 // startEmulate runs `xsdoctor emulate --scenario path --listen 127.0.0.1:0` and returns the
 // endpoint URL it prints on its first line. Cleanup interrupts it, as Ctrl-C would, and
@@ -111,11 +111,11 @@ func startEmulate(t *testing.T, bin, path string) string {
 		if !ok {
 			t.Fatalf("xsdoctor emulate printed nothing; stderr:\n%s", stderr.String())
 		}
-		u := urlRe.FindString(line)
-		if !strings.HasPrefix(u, "http://127.0.0.1:") {
-			t.Fatalf("the first line of xsdoctor emulate, %q, does not give a loopback endpoint URL", line)
+		// SPEC §2: the endpoint URL is the first line, alone, so scripts can read it.
+		if !urlRe.MatchString(line) || !strings.HasPrefix(line, "http://127.0.0.1:") {
+			t.Fatalf("the first line of xsdoctor emulate is %q, want the loopback endpoint URL alone", line)
 		}
-		return u
+		return line
 	case <-time.After(30 * time.Second):
 		t.Fatalf("xsdoctor emulate printed no endpoint within 30s; stderr:\n%s", stderr.String())
 	}
