@@ -73,6 +73,27 @@ func FuzzEvaluateMetamorphic(f *testing.F) {
 		i := int(idx) % len(reqs)
 		req, set := reqs[i], sets[i]
 		base := Evaluate(req, set)
+		// Invariants of one result: explicit deny exactly when some type denied, with a Deny among
+		// the matched statements; nothing conditional without unknown keys.
+		anyDeny := false
+		for _, tr := range base.Types {
+			anyDeny = anyDeny || tr.Outcome == OutcomeDeny
+		}
+		deniedBy := false
+		for _, m := range base.Matched {
+			deniedBy = deniedBy || m.Effect == "Deny"
+		}
+		if anyDeny != (base.Decision == ExplicitDeny) || deniedBy != anyDeny {
+			t.Fatalf("case %d: decision %s, types %v, matched %v", i, base.Decision, base.Types, base.Matched)
+		}
+		if len(req.Unknown) == 0 && len(base.Conditional) > 0 {
+			t.Fatalf("case %d: conditional without unknown keys: %v", i, base.Conditional)
+		}
+		for _, m := range base.Misses {
+			if m.Statement.Effect != "Allow" {
+				t.Fatalf("case %d: a near miss on a %s statement", i, m.Statement.Effect)
+			}
+		}
 
 		r := rand.New(rand.NewSource(int64(seed)))
 		if got := Evaluate(req, shuffleSet(set, r)); got.Decision != base.Decision {
