@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -98,6 +99,18 @@ func FuzzEvaluateMetamorphic(f *testing.F) {
 		r := rand.New(rand.NewSource(int64(seed)))
 		if got := Evaluate(req, shuffleSet(set, r)); got.Decision != base.Decision {
 			t.Fatalf("case %d: reordering changed %s to %s", i, base.Decision, got.Decision)
+		}
+
+		// Condition key names are case-insensitive: upper-casing every context key changes nothing.
+		upper := req
+		upper.Context = map[string][]string{}
+		for k, v := range req.Context {
+			upper.Context[strings.ToUpper(k)] = v
+		}
+		if len(set.Grants) == 0 {
+			if got := Evaluate(upper, set); got.Decision != base.Decision {
+				t.Fatalf("case %d: upper-case context keys changed %s to %s", i, base.Decision, got.Decision)
+			}
 		}
 
 		withDeny := set
