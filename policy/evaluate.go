@@ -357,7 +357,7 @@ func (e *evaluation) statement(pt PolicyType, name string, st *Statement, resour
 	}
 	resourceOK := e.resourceMatch(st)
 	if !principalOK {
-		if nearMiss && resourceOK && !e.ownAccountOnly(st) && e.condsHold(st) {
+		if nearMiss && resourceOK && !e.ownAccountOnly(st) && !e.anyKnownFalse(st) {
 			e.principalMiss(pt, name, st)
 		}
 		return false, kind

@@ -64,15 +64,6 @@ func (e *evaluation) ownAccountOnly(st *Statement) bool {
 	return true
 }
 
-func (e *evaluation) condsHold(st *Statement) bool {
-	for i := range st.Conditions {
-		if st.Conditions[i].eval(e) == triFalse {
-			return false
-		}
-	}
-	return true
-}
-
 // principalIdentities lists the ways the principal can be named, for a Principal miss.
 func (e *evaluation) principalIdentities() []string {
 	out := []string{e.w.arn}
