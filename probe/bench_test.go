@@ -25,7 +25,7 @@ func BenchmarkGatherAt50msPerCall(b *testing.B) {
 		{"standard+live", sharedScenario(b, "role-principal-with-service-conditions-opens-all-doors"), "", true},
 		{"boundary", sharedScenario(b, "permissions-boundary-omits-kms-decrypt"), "", false},
 		{"aws-managed-key", sharedScenario(b, "aws-managed-key-cannot-be-shared"), "", false},
-		{"alias+session+third-account", wide, wideSecret("forms/by-alias", "AlsAls"), true},
+		{"alias+session+live", wide, wideSecret("forms/by-alias", "AlsAls"), true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			isolate(b)
