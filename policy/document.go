@@ -13,6 +13,9 @@ import (
 
 // Document is a parsed policy document. The exported fields are the policy as written (lists
 // always as lists); the compiled form used by Evaluate is kept alongside, built once by Parse.
+// Build documents with Parse (to change one, Marshal it, edit the JSON and Parse again): a
+// Document assembled by hand has no compiled form and matches nothing. A parsed Document is
+// read-only and safe to share between goroutines.
 type Document struct {
 	Version    string
 	ID         string
