@@ -216,7 +216,7 @@ func (w *who) hasRole() bool { return w.roleName != "" }
 func (en *principalEntry) matches(w *who) bool {
 	switch en.kind {
 	case pAny:
-		return w.typ != Service || en.raw == "*"
+		return true // "*" and {"AWS": "*"} both mean everyone (IAM User Guide, "Principal", all principals)
 	case pAccount:
 		return w.typ != Service && en.account == w.account
 	case pRole:
