@@ -227,3 +227,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	text := `{"Version":"2012-10-17","Id":"key-consumer-1","Statement":[
+	 {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"},
+	 {"Sid":"AllowConsumer","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::222222222222:role/app","222222222222"]},"Action":["kms:Decrypt","kms:DescribeKey"],"Resource":"*",
+	  "Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"},"StringLike":{"kms:EncryptionContext:SecretARN":"arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/*"}}}]}`
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

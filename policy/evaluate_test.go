@@ -521,3 +521,34 @@ func TestDenyThatDidNotFireIsNoMiss(t *testing.T) {
 		t.Fatalf("got %s with misses %+v", got.Decision, got.Misses)
 	}
 }
+
+func TestExplainListsMissesAndConditions(t *testing.T) {
+	req := decrypt(consumerSession())
+	req.Unknown = []string{"aws:SourceVpce"}
+	set := Set{
+		Identity: []Named{*named(t, "consumer", identityAllowsAll)},
+		Resource: named(t, "key", stmt(`{"Sid":"ViaSM","Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.eu-west-1.amazonaws.com"}}},
+			{"Sid":"VPCE","Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}`)),
+	}
+	got := Evaluate(req, set).Explain()
+	for _, want := range []string{
+		"decision: allow",
+		`near miss: resource key statement 1 "ViaSM" (line 1) Allow: Condition StringEquals kms:ViaService: expected [secretsmanager.eu-west-1.amazonaws.com], actual [secretsmanager.us-east-1.amazonaws.com]`,
+		`depends on unknown aws:SourceVpce: resource key statement 2 "VPCE" (line 2) Allow StringEquals [vpce-1]`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Explain lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestAccountRootUserIsAPrincipalOfItsAccount(t *testing.T) {
+	root := Principal{ARN: "arn:aws:iam::222222222222:root"}
+	set := Set{
+		Identity: []Named{*named(t, "none", identityAllowsAll)},
+		Resource: named(t, "secret", stmt(`{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}`)),
+	}
+	if got := Evaluate(getSecret(root), set); got.Decision != Allow {
+		t.Fatalf("got %s\n%s", got.Decision, got.Explain())
+	}
+}
