@@ -32,7 +32,6 @@ type session struct {
 	name      string
 	tokenHash [32]byte // the session token is kept only as a hash
 	expires   time.Time
-	chained   bool // issued to a role session (role chaining caps the duration at one hour)
 }
 
 // credential is the parsed SigV4 credential scope: AKID/date/region/service/aws4_request.
@@ -147,7 +146,7 @@ func (s *server) newOperator() *principal {
 // from the role and the session name, so the same request always gets the same keys: ASIA…
 // access key ids, as STS issues for temporary credentials ("IAM identifiers": unique id
 // prefixes).
-func (s *server) issue(role *Role, name string, expires time.Time, chained bool) (accessKey, secretKey, token string) {
+func (s *server) issue(role *Role, name string, expires time.Time) (accessKey, secretKey, token string) {
 	seed := digest("assume-role", role.ARN, name)
 	accessKey = "ASIA" + base32.StdEncoding.EncodeToString(seed)[:16]
 	secretKey = base64.StdEncoding.EncodeToString(digest("secret-key", string(seed)))[:40]
@@ -155,7 +154,7 @@ func (s *server) issue(role *Role, name string, expires time.Time, chained bool)
 	tok = append(tok, digest("session-token-3", string(seed))...)
 	token = "IQoJb3JpZ2luX2VjE" + base64.StdEncoding.EncodeToString(tok)
 	s.mu.Lock()
-	s.sessions[accessKey] = &session{role: role, name: name, tokenHash: sha256.Sum256([]byte(token)), expires: expires, chained: chained}
+	s.sessions[accessKey] = &session{role: role, name: name, tokenHash: sha256.Sum256([]byte(token)), expires: expires}
 	s.mu.Unlock()
 	return accessKey, secretKey, token
 }

@@ -93,7 +93,7 @@ func (s *server) assumeRole(c *call, f form) (any, *apiError) {
 	}
 
 	expires := c.now.Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)
-	ak, sk, tok := s.issue(role, name, expires, c.caller.Role != nil)
+	ak, sk, tok := s.issue(role, name, expires)
 	var out assumeRoleResult
 	out.Credentials.AccessKeyID = ak
 	out.Credentials.SecretAccessKey = sk
