@@ -168,6 +168,12 @@ func parseConditions(raw json.RawMessage, vars bool) ([]Condition, error) {
 
 // conditionValues accepts a string, number or boolean, or a list of them.
 func conditionValues(raw json.RawMessage) ([]string, error) {
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return []string{s}, nil
+		}
+	}
 	var v any
 	if err := unmarshalNumber(raw, &v); err != nil {
 		return nil, err

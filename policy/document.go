@@ -278,19 +278,12 @@ func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, er
 	for name, raw := range fields {
 		switch name {
 		case "Sid":
-			var v any
-			if err := unmarshalNumber(raw, &v); err != nil {
-				return fail("Sid: %v", err)
-			}
-			s, ok := v.(string)
-			if !ok {
+			if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &st.Sid) != nil {
 				return fail("Sid must be a string")
 			}
-			st.Sid = s
 		case "Effect":
-			var v any
-			_ = unmarshalNumber(raw, &v)
-			s, _ := v.(string)
+			var s string
+			_ = json.Unmarshal(raw, &s)
 			if s != "Allow" && s != "Deny" {
 				return fail("Effect must be \"Allow\" or \"Deny\", got %s", raw)
 			}
@@ -359,6 +352,20 @@ func unmarshalNumber(raw json.RawMessage, v *any) error {
 // stringOrList accepts a string or a list of strings (IAM accepts both for Action, Resource and
 // the Principal map values).
 func stringOrList(raw json.RawMessage) ([]string, error) {
+	// Fast paths for the usual shapes; anything else goes through the general decoding, which
+	// also words the error.
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return []string{s}, nil
+		}
+	}
+	if len(raw) > 0 && raw[0] == '[' {
+		var list []string
+		if !bytes.Contains(raw, []byte("null")) && json.Unmarshal(raw, &list) == nil && list != nil {
+			return list, nil
+		}
+	}
 	var v any
 	if err := unmarshalNumber(raw, &v); err != nil {
 		return nil, err
