@@ -131,6 +131,8 @@ func TestParseErrorsSayWhereAndWhat(t *testing.T) {
 		{"unknown operator", `{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualz": {"a": "b"}}}}`, 1, "unknown condition operator"},
 		{"null IfExists", `{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NullIfExists": {"a": "true"}}}}`, 1, "unknown condition operator"},
 		{"nested condition value", `{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"a": {"b": "c"}}}}}`, 1, "values must be strings"},
+		{"null in an action list", `{"Statement": {"Effect": "Allow", "Action": ["kms:Decrypt", null], "Resource": "*"}}`, 1, "list elements must be strings"},
+		{"null Sid", `{"Statement": {"Sid": null, "Effect": "Allow", "Action": "*", "Resource": "*"}}`, 1, "Sid must be a string"},
 		{"empty action list", `{"Statement": {"Effect": "Allow", "Action": [], "Resource": "*"}}`, 1, "must not be empty"},
 		{"trailing data", `{"Statement": []} {}`, 1, "after the policy document"},
 		{"bad URL encoding", `%7B%ZZ`, 1, "not JSON and not URL-encoded JSON"},
