@@ -162,10 +162,10 @@ type Result struct {
 	// excepted), and grants to the principal that fail on operation or constraints. Treat the
 	// Expected/Actual slices as read-only: they may share storage.
 	Misses []Miss
-	// Conditional is non-empty when the decision depends on unknown context keys. Decision is
-	// then computed in the most permissive reading (unknown conditions satisfied in Allow
-	// statements, unsatisfied in Deny statements); these are the conditions on unknown keys in
-	// statements that otherwise applied: those of Allow statements must hold and those of Deny
-	// statements must not for the decision to stand.
+	// Conditional is non-empty when access depends on unknown context keys: the most permissive
+	// reading allows and the strictest does not. Decision is then computed in the most permissive
+	// reading (unknown conditions satisfied in Allow statements, unsatisfied in Deny statements);
+	// these are the conditions on unknown keys in statements that otherwise applied: those of
+	// Allow statements must hold and those of Deny statements must not for the decision to stand.
 	Conditional []Unknowable
 }

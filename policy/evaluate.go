@@ -39,12 +39,12 @@ func Evaluate(req Request, set Set) Result {
 	res.Decision = perm.decision
 	buf.types = perm.types
 	res.Types = buf.types[:]
-	if e.sawUnknown {
+	if e.sawUnknown && perm.decision == Allow {
 		// The permissive reading assumed every unknown condition in favour of access; if the
-		// strict reading differs, the decision depends on them.
+		// strict reading does not allow, access depends on them. (When even the permissive
+		// reading denies, access is denied whatever they are: nothing is conditional.)
 		e.collect, e.strict = false, true
-		strict := e.run()
-		if strict.decision == perm.decision {
+		if strict := e.run(); strict.decision == Allow {
 			res.Conditional = nil
 		}
 	} else {

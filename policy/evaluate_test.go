@@ -311,6 +311,8 @@ func TestConditionalOnUnknownKeys(t *testing.T) {
 			[]string{"aws:RequestTag/*"}, Allow, []string{"aws:RequestTag/team"}},
 		{"unknown key that does not decide anything", `{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}`,
 			[]string{"aws:SourceVpce"}, Allow, nil},
+		{"denied whatever the unknown key: nothing conditional", `{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}`,
+			[]string{"aws:SourceVpce"}, ImplicitDeny, nil},
 		{"unknown condition in a statement that fails on a known one", `{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1","aws:PrincipalAccount":"999999999999"}}}`,
 			[]string{"aws:SourceVpce"}, ImplicitDeny, nil},
 	}
