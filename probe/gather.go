@@ -25,8 +25,11 @@ type gatherer struct {
 	sessionName string
 
 	secretARN    arn // the full secret ARN (resolved when the input was not one)
+	resolved     bool
+	described    *secretsmanager.DescribeSecretOutput // DescribeSecret, when resolution made it
 	consumer     principalInput
 	ownerAccount string
+	region       string
 
 	ownerBase, consumerBase  aws.Config
 	owner, consumerSess, key *session
@@ -35,59 +38,87 @@ type gatherer struct {
 	keyF    *future[keyResult]
 	roleF   *future[roleResult]
 
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	f       xsdoctor.Facts
-	managed map[string]*future[managedResult]
-	orgs    map[string]*future[xsdoctor.Account]
-	idents  map[string]*future[identity]
-	keyAcct string
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	f          xsdoctor.Facts
+	managed    map[string]*future[managedResult]
+	orgs       map[string]*future[xsdoctor.Account]
+	idents     map[string]*future[identity]
+	keyAcct    string
+	liveResult *xsdoctor.Live
 }
 
 // Gather reads from AWS every fact door.Check needs, each side with its own credentials, and
 // returns them. It returns an error only for a usage error (*UsageError) or when nothing could
 // be probed at all (*ProbeError); every other failure is recorded in the facts.
 func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
-	secretIn, err := parseSecret(o.Secret)
+	in, err := parseInputs(o)
 	if err != nil {
 		return xsdoctor.Facts{}, err
 	}
-	consumer, err := parseConsumer(o.Consumer)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	g, err := prepare(ctx, o, in)
 	if err != nil {
 		return xsdoctor.Facts{}, err
 	}
-	var ownerRole roleARN
+	g.run()
+	return g.finish()
+}
+
+// inputs is what the user typed, parsed and checked against itself.
+type inputs struct {
+	secret    secretInput
+	consumer  principalInput
+	ownerRole roleARN
+	keyRole   roleARN
+}
+
+// parseInputs finds every usage error before any call is made.
+func parseInputs(o Options) (inputs, error) {
+	var in inputs
+	var err error
+	if in.secret, err = parseSecret(o.Secret); err != nil {
+		return in, err
+	}
+	if in.consumer, err = parseConsumer(o.Consumer); err != nil {
+		return in, err
+	}
 	if o.OwnerRole != "" {
-		if ownerRole, err = parseRole(o.OwnerRole, "--owner-role"); err != nil {
-			return xsdoctor.Facts{}, err
+		if in.ownerRole, err = parseRole(o.OwnerRole, "--owner-role"); err != nil {
+			return in, err
 		}
-		if secretIn.IsARN && ownerRole.Account != secretIn.ARN.Account {
-			return xsdoctor.Facts{}, usagef("--owner-role", "pass a read-only role in the secret's account "+secretIn.ARN.Account,
-				"%s is in account %s, but the secret is in %s", o.OwnerRole, ownerRole.Account, secretIn.ARN.Account)
+		// Inspector roles read their own account: GetKeyPolicy and DescribeOrganization answer
+		// only about the caller's account.
+		if in.secret.IsARN && in.ownerRole.Account != in.secret.ARN.Account {
+			return in, usagef("--owner-role", "pass a read-only role in the secret's account "+in.secret.ARN.Account,
+				"%s is in account %s, but the secret is in %s", o.OwnerRole, in.ownerRole.Account, in.secret.ARN.Account)
 		}
 	}
 	if o.ConsumerRole != "" {
 		r, err := parseRole(o.ConsumerRole, "--consumer-role")
 		if err != nil {
-			return xsdoctor.Facts{}, err
+			return in, err
 		}
-		if r.Account != consumer.Account {
-			return xsdoctor.Facts{}, usagef("--consumer-role", "pass a read-only role in the consumer's account "+consumer.Account,
-				"%s is in account %s, but the consumer is in %s", o.ConsumerRole, r.Account, consumer.Account)
+		if r.Account != in.consumer.Account {
+			return in, usagef("--consumer-role", "pass a read-only role in the consumer's account "+in.consumer.Account,
+				"%s is in account %s, but the consumer is in %s", o.ConsumerRole, r.Account, in.consumer.Account)
 		}
 	}
-	var keyRole roleARN
 	if o.KeyRole != "" {
-		if keyRole, err = parseRole(o.KeyRole, "--key-role"); err != nil {
-			return xsdoctor.Facts{}, err
+		if in.keyRole, err = parseRole(o.KeyRole, "--key-role"); err != nil {
+			return in, err
 		}
 	}
+	return in, nil
+}
 
-	ctx, cancel := context.WithTimeout(ctx, o.timeout())
-	defer cancel()
+// prepare loads each side's configuration, checks there are base credentials, builds the
+// sessions, and resolves a secret name or partial ARN to the full ARN.
+func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 	g := &gatherer{
 		o: o, ctx: ctx, rec: &recorder{log: o.Log}, now: o.now().UTC(), sessionName: o.sessionName(),
-		consumer: consumer,
+		consumer: in.consumer,
 		secretF:  newFuture[secretResult](), keyF: newFuture[keyResult](), roleF: newFuture[roleResult](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
 		idents: map[string]*future[identity]{},
@@ -96,38 +127,40 @@ func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
 	// Region: the secret ARN's, unless --region says otherwise; for a name, --region or the
 	// owner side's configured region (a name resolves in the caller's region).
 	region := o.Region
-	if region == "" && secretIn.IsARN {
-		region = secretIn.ARN.Region
+	if region == "" && in.secret.IsARN {
+		region = in.secret.ARN.Region
 	}
+	var err error
 	if g.ownerBase, err = loadBase(ctx, o, o.OwnerProfile, region); err != nil {
-		return xsdoctor.Facts{}, err
+		return nil, err
 	}
 	if region == "" {
 		region = g.ownerBase.Region
 	}
 	if region == "" {
-		return xsdoctor.Facts{}, usagef("--region", "pass --region, or the secret's full ARN, which names its region",
-			"cannot tell the region of secret %q", secretIn.Arg)
+		return nil, usagef("--region", "pass --region, or the secret's full ARN, which names its region",
+			"cannot tell the region of secret %q", in.secret.Arg)
 	}
+	g.region = region
 	g.ownerBase.Region = region
 	g.consumerBase = g.ownerBase
 	if o.ConsumerProfile != o.OwnerProfile {
 		if g.consumerBase, err = loadBase(ctx, o, o.ConsumerProfile, region); err != nil {
-			return xsdoctor.Facts{}, err
+			return nil, err
 		}
 	}
 	if err := checkBase(ctx, g.ownerBase, "owner"); err != nil {
-		return xsdoctor.Facts{}, err
+		return nil, err
 	}
 	if o.ConsumerProfile != o.OwnerProfile {
 		if err := checkBase(ctx, g.consumerBase, "consumer"); err != nil {
-			return xsdoctor.Facts{}, err
+			return nil, err
 		}
 	}
 
-	g.ownerAccount = secretIn.ARN.Account
+	g.ownerAccount = in.secret.ARN.Account
 	if g.ownerAccount == "" {
-		g.ownerAccount = ownerRole.Account
+		g.ownerAccount = in.ownerRole.Account
 	}
 	g.owner = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "owner", role: o.OwnerRole, account: g.ownerAccount,
 		profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
@@ -136,31 +169,29 @@ func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
 	// caller's own account, which is why the owner account then comes from --owner-role or
 	// --owner-profile (aws-semantics §3.1). The DescribeSecret answer is kept: it is the
 	// secret's DescribeSecret, not a second call.
-	g.secretARN = secretIn.ARN
-	resolved := false
-	var described *secretsmanager.DescribeSecretOutput
-	if secretIn.Partial {
-		out, re := describe(ctx, g.owner, secretIn.Arg)
+	g.secretARN = in.secret.ARN
+	if in.secret.Partial {
+		out, re := describe(ctx, g.owner, in.secret.Arg)
 		if re != nil {
-			return g.resolveFailed(secretIn.Arg, re)
+			return nil, g.resolveFailed(in.secret.Arg, re)
 		}
 		a, ok := parseARN(aws.ToString(out.ARN))
 		if !ok {
-			return xsdoctor.Facts{}, &ProbeError{Msg: fmt.Sprintf("DescribeSecret %q returned no ARN", secretIn.Arg)}
+			return nil, &ProbeError{Msg: fmt.Sprintf("DescribeSecret %q returned no ARN", in.secret.Arg)}
 		}
-		g.secretARN, described, resolved = a, out, a.String() != secretIn.Arg
+		g.secretARN, g.described, g.resolved = a, out, a.String() != in.secret.Arg
 		g.ownerAccount = a.Account
 		g.owner.setAccount(a.Account)
 	}
 
 	// The consumer side shares the owner's session only when it is the same account read with
 	// the same credentials: one client per account, no call made twice.
-	if consumer.Account == g.ownerAccount && (o.ConsumerRole == "" && o.ConsumerProfile == "" ||
+	if in.consumer.Account == g.ownerAccount && (o.ConsumerRole == "" && o.ConsumerProfile == "" ||
 		o.ConsumerRole == o.OwnerRole && o.ConsumerProfile == o.OwnerProfile) {
 		g.consumerSess = g.owner
 	} else {
 		g.consumerSess = newSession(g.consumerBase, g.rec, sessionConfig{purpose: "consumer", role: o.ConsumerRole,
-			account: consumer.Account, profile: o.ConsumerProfile, externalID: o.ExternalID, sessionName: g.sessionName,
+			account: in.consumer.Account, profile: o.ConsumerProfile, externalID: o.ExternalID, sessionName: g.sessionName,
 			allowed: allowRead})
 	}
 
@@ -173,41 +204,49 @@ func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
 	case o.ConsumerRole:
 		g.key = g.consumerSess
 	default:
-		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: keyRole.Account,
+		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: in.keyRole.Account,
 			profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
 	}
+	return g, nil
+}
 
-	f := &g.f
+// run starts every read at once; the dependent ones wait on the futures of what they need.
+func (g *gatherer) run() {
+	f, c := &g.f, g.consumer
 	f.Now = g.now.Format(time.RFC3339)
-	f.Input = xsdoctor.Input{SecretArg: secretIn.Arg, SecretARN: g.secretARN.String(), Resolved: resolved,
-		ConsumerArg: consumer.Arg, Region: region}
+	f.Input = xsdoctor.Input{SecretArg: g.o.Secret, SecretARN: g.secretARN.String(), Resolved: g.resolved,
+		ConsumerArg: c.Arg, Region: g.region}
 	f.Secret.ARN, f.Secret.Account, f.Secret.Region = g.secretARN.String(), g.secretARN.Account, g.secretARN.Region
-	f.Role.ARN, f.Role.Name, f.Role.Session = consumer.RoleARN, consumer.RoleName, consumer.Session
-	if consumer.Session == "" {
-		f.Role.Path = consumer.RolePath
+	f.Role.ARN, f.Role.Name, f.Role.Session = c.RoleARN, c.RoleName, c.Session
+	if c.Session == "" {
+		f.Role.Path = c.RolePath
 	}
 
 	secretARN := g.secretARN.String()
-	g.async(func(ctx context.Context) { g.readSecret(ctx, described, nil) })
+	g.async(func(ctx context.Context) { g.readSecret(ctx, g.described) })
 	g.async(func(ctx context.Context) { g.readSecretPolicy(ctx, secretARN) })
 	g.async(g.readKey)
-	ownerOrg := g.orgOf(g.ownerAccount, g.owner)
-	consumerOrg := g.orgOf(consumer.Account, g.consumerSess)
+	g.orgOf(g.ownerAccount, g.owner)
+	g.orgOf(c.Account, g.consumerSess)
 	g.async(g.readRole)
 	g.async(g.simulate)
-	var live *xsdoctor.Live
-	if o.Live {
-		g.async(func(ctx context.Context) { live = g.live(ctx, secretARN) })
+	if g.o.Live {
+		g.async(func(ctx context.Context) { g.liveResult = g.live(ctx, secretARN) })
 	}
 	g.wg.Wait()
+}
 
-	f.Owner = ownerOrg.get()
-	f.Consumer = consumerOrg.get()
+// finish assembles what the reads left in the memo tables and sorts everything, so that the
+// facts are deterministic (SPEC §3).
+func (g *gatherer) finish() (xsdoctor.Facts, error) {
+	f := &g.f
+	f.Owner = g.orgs[g.ownerAccount].get()
+	f.Consumer = g.orgs[g.consumer.Account].get()
 	if g.keyAcct != "" {
 		ko := g.orgs[g.keyAcct].get()
 		f.KeyOwner = &ko
 	}
-	f.Live = live
+	f.Live = g.liveResult
 	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
 		if s != nil && s.fail != nil {
 			f.AssumeFailures = appendFailure(f.AssumeFailures, *s.fail)
@@ -233,8 +272,8 @@ func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error) {
 	if !answered {
 		pe := &ProbeError{Msg: "could not probe AWS at all: no call got an answer",
 			Hint: "check the network, the endpoint (AWS_ENDPOINT_URL) and --timeout"}
-		if err := ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
-			pe.Msg = fmt.Sprintf("timed out after %s before any fact was read", o.timeout())
+		if err := g.ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
+			pe.Msg = fmt.Sprintf("timed out after %s before any fact was read", g.o.timeout())
 			pe.Err = err
 		}
 		return *f, pe
@@ -256,18 +295,18 @@ func (g *gatherer) async(fn func(ctx context.Context)) {
 // resolveFailed turns a failed resolution of a name or partial ARN into the error Gather
 // returns: a usage error when AWS answered (not found, denied, role not assumable), a probe
 // error when it did not answer at all.
-func (g *gatherer) resolveFailed(arg string, re *xsdoctor.ReadError) (xsdoctor.Facts, error) {
+func (g *gatherer) resolveFailed(arg string, re *xsdoctor.ReadError) error {
 	cause := fmt.Errorf("%s: %s", re.Call, re.Message)
 	if re.Code != "" {
 		cause = fmt.Errorf("%s: %s: %s", re.Call, re.Code, re.Message)
 	}
 	if re.Code == "" {
 		if _, answered, _ := g.rec.result(); !answered {
-			return xsdoctor.Facts{}, &ProbeError{Msg: fmt.Sprintf("could not resolve secret %q: AWS did not answer", arg), Err: cause,
+			return &ProbeError{Msg: fmt.Sprintf("could not resolve secret %q: AWS did not answer", arg), Err: cause,
 				Hint: "check the network, the endpoint (AWS_ENDPOINT_URL) and --timeout"}
 		}
 	}
-	return xsdoctor.Facts{}, &UsageError{Arg: "SECRET", Msg: fmt.Sprintf("cannot resolve %q to a full secret ARN in the owner account", arg), Err: cause,
+	return &UsageError{Arg: "SECRET", Msg: fmt.Sprintf("cannot resolve %q to a full secret ARN in the owner account", arg), Err: cause,
 		Hint: "pass the secret's full ARN (cross-account readers must use it anyway), or the --owner-role/--owner-profile of the account that holds the secret, and --region"}
 }
 

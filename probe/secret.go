@@ -35,11 +35,12 @@ func describe(ctx context.Context, s *session, id string) (*secretsmanager.Descr
 
 // readSecret fills f.Secret from DescribeSecret (already made when the input had to be resolved)
 // and publishes what the key reads need.
-func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput, re *xsdoctor.ReadError) {
+func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput) {
 	sec := &g.f.Secret
 	res := secretResult{arn: g.secretARN}
 	defer func() { g.secretF.set(res) }()
-	if out == nil && re == nil {
+	var re *xsdoctor.ReadError
+	if out == nil {
 		out, re = describe(ctx, g.owner, g.secretARN.String())
 	}
 	if re != nil {
