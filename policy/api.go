@@ -71,6 +71,7 @@ const (
 	TypeSCP      PolicyType = "scp"
 	TypeSession  PolicyType = "session"
 	TypeGrant    PolicyType = "grant"
+	TypeRCP      PolicyType = "rcp"
 )
 
 // Named is a parsed policy with the name evidence refers to it by.
@@ -101,6 +102,11 @@ type Set struct {
 	Boundary *Named
 	SCPs     []Named // one level; an implicit FullAWSAccess is added when non-empty
 	Session  *Named
+	// RCPs are the resource control policies of the resource's organization, one level; an
+	// implicit RCPFullAWSAccess is added when non-empty, so they can only deny (AWS Organizations,
+	// "Resource control policies"). Leave empty for AWS managed keys and resources in the
+	// management account, which RCPs do not affect.
+	RCPs []Named
 }
 
 // Outcome is what one policy type contributed.
@@ -153,7 +159,7 @@ type Unknowable struct {
 type Result struct {
 	Decision Decision
 	// Types has one entry per policy type, always in this order: identity, resource, grant,
-	// boundary, scp, session.
+	// boundary, scp, session, rcp.
 	Types   []TypeResult
 	Matched []StatementRef // every statement that applied (allow and deny), never just the first
 	// Misses are near misses, Allow statements that almost applied: statements naming the

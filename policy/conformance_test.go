@@ -23,6 +23,7 @@ type conformanceCase struct {
 	PermissionsBoundary json.RawMessage            `json:"permissions_boundary"`
 	SCPs                []json.RawMessage          `json:"scps"`
 	SessionPolicy       json.RawMessage            `json:"session_policy"`
+	RCPs                []json.RawMessage          `json:"rcps"` // own cases: resource control policies
 	Context             map[string]json.RawMessage `json:"context"`
 	Unknown             []string                   `json:"unknown"`
 	Decision            Decision                   `json:"decision"`
@@ -159,6 +160,15 @@ func (c *conformanceCase) build() (Request, Set, error) {
 		}
 		if d != nil {
 			set.SCPs = append(set.SCPs, Named{Name: fmt.Sprintf("scp-%d", i+1), Doc: d})
+		}
+	}
+	for i, raw := range c.RCPs {
+		d, err := parseRaw(raw)
+		if err != nil {
+			return req, set, fmt.Errorf("rcp %d: %w", i+1, err)
+		}
+		if d != nil {
+			set.RCPs = append(set.RCPs, Named{Name: fmt.Sprintf("rcp-%d", i+1), Doc: d})
 		}
 	}
 	return req, set, nil

@@ -23,6 +23,8 @@ import (
 //     other AWS resource policies, an AWS KMS key policy does not automatically give permission
 //     to the account" (KMS, "Default key policy"). When the set carries no key policy (Resource
 //     nil) the key policy is not judged and the identity side decides.
+//  6. RCPs (the resource's organization) carry an implicit RCPFullAWSAccess, so, like SCPs,
+//     they can only deny.
 //
 // Every statement that applied is reported, never only the first; near misses and conditions on
 // unknown keys are reported too (see Result).
@@ -56,7 +58,7 @@ func Evaluate(req Request, set Set) Result {
 // resultBuf backs a Result's slices in their usual sizes with one allocation; appends past it
 // reallocate as usual.
 type resultBuf struct {
-	types   [6]TypeResult
+	types   [7]TypeResult
 	matched [4]StatementRef
 }
 
@@ -197,7 +199,7 @@ func (e *evaluation) present(key string) bool {
 // verdict is the outcome of one pass.
 type verdict struct {
 	decision Decision
-	types    [6]TypeResult
+	types    [7]TypeResult
 }
 
 // typeTally is what one policy type contributed.
@@ -224,7 +226,7 @@ func (t typeTally) outcome() Outcome {
 }
 
 func (e *evaluation) run() verdict {
-	var id, rp, gr, pb, scp, sess typeTally
+	var id, rp, gr, pb, scp, sess, rcp typeTally
 
 	id.present = len(e.set.Identity) > 0
 	for i := range e.set.Identity {
@@ -259,11 +261,26 @@ func (e *evaluation) run() verdict {
 		e.policy(TypeSession, e.set.Session, &sess, false)
 	}
 
-	v := verdict{types: [6]TypeResult{
+	if len(e.set.RCPs) > 0 {
+		// RCPs name their principals like resource policies ("Principal": "*"); with the
+		// implicit RCPFullAWSAccess they can only deny (AWS Organizations, "Resource control
+		// policies").
+		rcp.present = true
+		for i := range e.set.RCPs {
+			e.policy(TypeRCP, &e.set.RCPs[i], &rcp, true)
+		}
+		rcp.allow = true
+		if e.collect {
+			e.res.Matched = append(e.res.Matched, StatementRef{Type: TypeRCP, Policy: "RCPFullAWSAccess", Sid: "RCPFullAWSAccess", Index: 1, Effect: "Allow"})
+		}
+	}
+
+	v := verdict{types: [7]TypeResult{
 		{TypeIdentity, id.outcome()}, {TypeResource, rp.outcome()}, {TypeGrant, gr.outcome()},
 		{TypeBoundary, pb.outcome()}, {TypeSCP, scp.outcome()}, {TypeSession, sess.outcome()},
+		{TypeRCP, rcp.outcome()},
 	}}
-	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny {
+	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny || rcp.deny {
 		v.decision = ExplicitDeny
 		return v
 	}

@@ -114,7 +114,7 @@ func FuzzEvaluateMetamorphic(f *testing.F) {
 		}
 
 		withDeny := set
-		switch where % 4 {
+		switch where % 5 {
 		case 0:
 			withDeny.Identity = append(append([]Named(nil), set.Identity...), Named{Name: "added", Doc: denyIdentity})
 		case 1:
@@ -129,9 +129,11 @@ func FuzzEvaluateMetamorphic(f *testing.F) {
 			withDeny.SCPs = append(append([]Named(nil), set.SCPs...), Named{Name: "added", Doc: denyIdentity})
 		case 3:
 			withDeny.Boundary = &Named{Name: "added", Doc: denyIdentity}
+		case 4:
+			withDeny.RCPs = append(append([]Named(nil), set.RCPs...), Named{Name: "added", Doc: denyResource})
 		}
 		if got := Evaluate(req, withDeny); got.Decision != ExplicitDeny {
-			t.Fatalf("case %d: a matching Deny (place %d) gave %s", i, where%4, got.Decision)
+			t.Fatalf("case %d: a matching Deny (place %d) gave %s", i, where%5, got.Decision)
 		}
 
 		withInert := set
