@@ -98,9 +98,15 @@ func (g *gatherer) readKey(ctx context.Context) {
 		key.ARN = keyRef{Partition: ref.Partition, Region: ref.Region, Account: ref.Account, KeyID: id}.keyARN()
 		key.Err = re // the key is identified, but its state and manager are unread
 	}
-	if a, ok := parseARN(key.ARN); ok {
+	if a, ok := parseARN(key.ARN); ok && a.Account != key.Account {
+		// DescribeKey named a key in another account than the identifier did: read it there.
 		key.Account, key.Region = a.Account, a.Region
 		s = g.keySession(a.Account)
+		if re := s.ready(ctx); re != nil {
+			key.PolicyErr, key.GrantsErr = cause(re), cause(re)
+			res = keyResult{arn: key.ARN, account: key.Account}
+			return
+		}
 	}
 	keyARN, keyAccount := key.ARN, key.Account
 	res = keyResult{arn: keyARN, account: keyAccount}
