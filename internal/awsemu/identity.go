@@ -13,8 +13,9 @@ import (
 // Identity. The caller is read from the access key id in the SigV4 Credential= scope (or the
 // X-Amz-Credential query parameter of a presigned request). Keys issued by AssumeRole act as the
 // role they were issued for, in that role's account; every other key is the scenario's operator
-// (SPEC §6, "Identity and reads"). Signatures are not verified: the emulator holds no secret for
-// the operator's keys, and the clients under test sign correctly.
+// (SPEC §6, "Identity and reads"). Requests signed with issued keys must carry their session
+// token and a valid signature; the operator's signatures cannot be checked, as the emulator
+// never sees the operator's secret key.
 
 // principal is who makes a request.
 type principal struct {
@@ -59,7 +60,7 @@ func parseCredential(r *http.Request) credential {
 }
 
 // identify sets c.caller and c.region from the request's signature.
-func (s *server) identify(c *call, r *http.Request) *apiError {
+func (s *server) identify(c *call, r *http.Request, body []byte) *apiError {
 	cred := parseCredential(r)
 	c.region = cred.region
 	if c.region == "" {
@@ -95,6 +96,13 @@ func (s *server) identify(c *call, r *http.Request) *apiError {
 			return &apiError{Status: http.StatusBadRequest, Code: "ExpiredToken", Message: "The security token included in the request is expired"}
 		}
 		return &apiError{Status: http.StatusBadRequest, Code: "ExpiredTokenException", Message: "The security token included in the request is expired"}
+	}
+	if _, secret, _ := sessionKeys(sess.role, sess.name); !verifySigV4(r, body, secret) {
+		msg := "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+		if c.svc.query() {
+			return &apiError{Status: http.StatusForbidden, Code: "SignatureDoesNotMatch", Message: msg}
+		}
+		return &apiError{Status: http.StatusBadRequest, Code: "InvalidSignatureException", Message: msg}
 	}
 	c.caller = roleSession(sess.role, sess.name)
 	return nil
@@ -147,15 +155,22 @@ func (s *server) newOperator() *principal {
 // access key ids, as STS issues for temporary credentials ("IAM identifiers": unique id
 // prefixes).
 func (s *server) issue(role *Role, name string, expires time.Time) (accessKey, secretKey, token string) {
+	accessKey, secretKey, token = sessionKeys(role, name)
+	s.mu.Lock()
+	s.sessions[accessKey] = &session{role: role, name: name, tokenHash: sha256.Sum256([]byte(token)), expires: expires}
+	s.mu.Unlock()
+	return accessKey, secretKey, token
+}
+
+// sessionKeys derives a session's credentials from its role and name. The secret key is derived
+// again when a request is verified, so it is never kept.
+func sessionKeys(role *Role, name string) (accessKey, secretKey, token string) {
 	seed := digest("assume-role", role.ARN, name)
 	accessKey = "ASIA" + base32.StdEncoding.EncodeToString(seed)[:16]
 	secretKey = base64.StdEncoding.EncodeToString(digest("secret-key", string(seed)))[:40]
 	tok := append(digest("session-token-1", string(seed)), digest("session-token-2", string(seed))...)
 	tok = append(tok, digest("session-token-3", string(seed))...)
 	token = "IQoJb3JpZ2luX2VjE" + base64.StdEncoding.EncodeToString(tok)
-	s.mu.Lock()
-	s.sessions[accessKey] = &session{role: role, name: name, tokenHash: sha256.Sum256([]byte(token)), expires: expires}
-	s.mu.Unlock()
 	return accessKey, secretKey, token
 }
 

@@ -110,7 +110,7 @@ func TestAssumeRoleValidatesDurationAndRoleChaining(t *testing.T) {
 	}
 }
 
-func TestSessionCredentialsNeedTheirTokenAndExpire(t *testing.T) {
+func TestSessionCredentialsNeedTheirTokenTheirSignatureAndExpire(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
 	e := startEmu(t, wireScenario, Options{Now: clock.Now})
 	out, err := e.sts(e.cfg()).AssumeRole(ctx(t), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/app"),
@@ -128,6 +128,17 @@ func TestSessionCredentialsNeedTheirTokenAndExpire(t *testing.T) {
 	wantCode(t, err, "InvalidClientTokenId", "security token included in the request is invalid")
 	_, err = e.kms(bad).ListAliases(ctx(t), &kms.ListAliasesInput{})
 	wantCode(t, err, "UnrecognizedClientException")
+
+	// The right token with the wrong secret key: the signature does not verify.
+	wrongSecret := e.cfg(*c.AccessKeyId, "wrong"+(*c.SecretAccessKey)[5:], *c.SessionToken)
+	_, err = e.sts(wrongSecret).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+	wantCode(t, err, "SignatureDoesNotMatch", "signature we calculated does not match")
+	_, err = e.kms(wrongSecret).ListAliases(ctx(t), &kms.ListAliasesInput{})
+	wantCode(t, err, "InvalidSignatureException")
+	// And with the right one, every protocol verifies (the SDK signs Host, X-Amz-Target, …).
+	if _, err := e.kms(e.cfg(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)).ListAliases(ctx(t), &kms.ListAliasesInput{}); err != nil {
+		t.Errorf("a correctly signed KMS call: %v", err)
+	}
 
 	clock.Advance(16 * time.Minute)
 	good := e.cfg(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)

@@ -214,7 +214,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, c *call) (int, st
 		}
 	}
 
-	if e := s.identify(c, r); e != nil {
+	if e := s.identify(c, r, body); e != nil {
 		return s.fail(w, c, e)
 	}
 	if e := s.applyFaults(c); e != nil {
