@@ -61,9 +61,24 @@ func (a *arnMatcher) match(s string) bool {
 		return s == a.raw
 	}
 	parts, ok := arnParts(s)
-	if !ok {
+	return ok && a.matchParts(&parts)
+}
+
+// matchSplit is match for an ARN already split (the request's resource, split once per
+// evaluation).
+func (a *arnMatcher) matchSplit(s string, parts *[6]string, ok bool) bool {
+	switch {
+	case a.any:
+		return true
+	case !a.valid:
 		return false
+	case a.exact:
+		return s == a.raw
 	}
+	return ok && a.matchParts(parts)
+}
+
+func (a *arnMatcher) matchParts(parts *[6]string) bool {
 	for i := range parts {
 		if !a.parts[i].match(parts[i]) {
 			return false

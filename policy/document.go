@@ -37,6 +37,7 @@ type Statement struct {
 	NotResource  []string
 	Conditions   []Condition // sorted by operator, then key
 
+	deny      bool // Effect is "Deny"
 	actions   []*matcher
 	resources []*valueMatcher
 	principal []principalEntry // compiled Principal or NotPrincipal
@@ -433,6 +434,7 @@ func parsePrincipals(raw json.RawMessage) (*Principals, error) {
 // compile precompiles the statement's matchers: lower-cased action patterns, resource ARN
 // matchers (or templates when they hold policy variables) and principal entries.
 func (st *Statement) compile(vars bool) {
+	st.deny = st.Effect == "Deny"
 	acts := st.Action
 	if acts == nil {
 		acts = st.NotAction

@@ -71,6 +71,8 @@ type evaluation struct {
 	action          string // as requested; matched case-insensitively
 	isKMS           bool
 	resourceAccount string
+	resParts        [6]string // the request's resource ARN, split once
+	resOK           bool
 	strict          bool // unknown conditions read against access (second pass)
 	collect         bool // record Matched, Misses, Conditional
 	sawUnknown      bool
@@ -99,10 +101,11 @@ func (e *evaluation) init(req Request, set Set) {
 	e.req, e.set, e.w = req, set, normalizePrincipal(req.Principal)
 	e.action = req.Action
 	e.isKMS = len(e.action) > 4 && strings.EqualFold(e.action[:4], "kms:")
+	e.resParts, e.resOK = arnParts(req.Resource)
 	e.resourceAccount = req.ResourceAccount
 	if e.resourceAccount == "" {
-		if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
-			e.resourceAccount = parts[4]
+		if e.resOK && e.resParts[4] != "" {
+			e.resourceAccount = e.resParts[4]
 		} else {
 			e.resourceAccount = e.w.account
 		}
@@ -328,7 +331,7 @@ func (e *evaluation) policy(pt PolicyType, n *Named, t *typeTally, resourceSide 
 		if !applies {
 			continue
 		}
-		if st.Effect == "Deny" {
+		if st.deny {
 			t.deny = true
 			continue
 		}
@@ -365,7 +368,7 @@ func (e *evaluation) statement(pt PolicyType, name string, st *Statement, resour
 	}
 	// Near misses are Allow statements that almost applied: a Deny that did not fire is not
 	// something to fix.
-	nearMiss := e.collect && st.Effect == "Allow"
+	nearMiss := e.collect && !st.deny
 	if !e.actionMatch(st) {
 		if nearMiss && principalOK && resourceSide && namesPrincipalExplicitly(st) && e.resourceMatch(st) {
 			e.actionMiss(pt, name, st)
@@ -479,6 +482,13 @@ func (e *evaluation) resourceMatch(st *Statement) bool {
 	hit := false
 	e.unresolved = false
 	for _, vm := range st.resources {
+		if vm.tmpl == nil {
+			if vm.arn.matchSplit(e.req.Resource, &e.resParts, e.resOK) {
+				hit = true
+				break
+			}
+			continue
+		}
 		if vm.matchValue(e, e.req.Resource) {
 			hit = true
 			break
