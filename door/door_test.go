@@ -68,6 +68,16 @@ func doorCases() []doorCase {
 			codes: []xsdoctor.Code{xsdoctor.KeyAWSManaged},
 		},
 		{
+			name: "the aws/secretsmanager alias outranks a DescribeKey that says CUSTOMER, as moto does",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.KMSKeyID = ""
+				f.Key = xsdoctor.Key{ARN: "arn:aws:kms:us-east-1:111111111111:key/0c1a5e2d-aaaa-4bbb-8ccc-123456789012", Account: owner,
+					Alias: "alias/aws/secretsmanager", Manager: "CUSTOMER", State: "Enabled", Policy: awsManagedKeyPolicy}
+			},
+			doors: [3]xsdoctor.State{closed, open, open}, exit: 1,
+			codes: []xsdoctor.Code{xsdoctor.KeyAWSManaged},
+		},
+		{
 			name: "a key policy that trusts only its own account leaves the key door closed",
 			mutate: func(f *xsdoctor.Facts) {
 				f.Key.Policy = doc(rootStatement, `{"Sid": "AllowKeyAdmins", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/platform-kms-admin"}, "Action": ["kms:Describe*", "kms:Put*"], "Resource": "*"}`)

@@ -129,14 +129,14 @@ func (c *check) keyDoor() xsdoctor.Door {
 // omits KmsKeyId for it, the secret may name its alias, or DescribeKey says KeyManager AWS.
 func (c *check) awsManaged() bool {
 	k, s := c.f.Key, c.f.Secret
-	if k.Manager == "AWS" {
+	// The alias/aws/ prefix is reserved for AWS managed keys (KMS Developer Guide, "Create
+	// aliases"), so the alias outranks a KeyManager that an emulator may get wrong (moto reports
+	// CUSTOMER for the key behind alias/aws/secretsmanager).
+	if k.Manager == "AWS" || strings.HasSuffix(s.KMSKeyID, awsManagedAlias) || strings.HasSuffix(k.Alias, awsManagedAlias) {
 		return true
 	}
 	if k.Manager == "CUSTOMER" {
 		return false
-	}
-	if strings.HasSuffix(s.KMSKeyID, awsManagedAlias) || strings.HasSuffix(k.Alias, awsManagedAlias) {
-		return true
 	}
 	// KmsKeyId absent from a secret that DescribeSecret did return (Secrets Manager API
 	// reference, DescribeSecret: "If the secret is encrypted with the AWS managed key
