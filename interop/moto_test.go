@@ -32,11 +32,12 @@ const (
 	// Values written into the secrets, to prove no output ever carries them.
 	paymentsValue = "interop-canary-payments-3b9d1c"
 	legacyValue   = "interop-canary-legacy-8e2f40"
+	stripeValue   = "interop-canary-stripe-51ac07"
 )
 
 // TestMotoInterop seeds two accounts in moto with the AWS CLI — the owner's customer managed key,
-// a secret encrypted with it and shared through its resource policy, a second secret created
-// without a key; the consumer's role under /apps/ with an inline and a managed policy — then runs
+// two secrets encrypted with it (one naming it by ARN, one by alias) and shared through their
+// resource policies, a third secret created without a key; the consumer's role under /apps/ with an inline and a managed policy — then runs
 // the built xsdoctor binary against moto through AWS_ENDPOINT_URL, exactly as a user would.
 //
 // moto reads every resource in the caller's own account and has no SimulatePrincipalPolicy
@@ -98,6 +99,22 @@ func TestMotoInterop(t *testing.T) {
 		}
 	})
 
+	t.Run("secret naming its key by alias resolves the alias and opens all three doors", func(t *testing.T) {
+		d, res := check(t, bin, env, w.stripeARN, consumerRole)
+		if res.ExitCode != 0 || d.Verdict != xsdoctor.StateOpen {
+			t.Errorf("exit code %d verdict %q, want 0 and open", res.ExitCode, d.Verdict)
+		}
+		wantDoors(t, d, map[xsdoctor.DoorID]xsdoctor.State{
+			xsdoctor.DoorKeyPolicy:    xsdoctor.StateOpen,
+			xsdoctor.DoorSecretPolicy: xsdoctor.StateOpen,
+			xsdoctor.DoorConsumerIAM:  xsdoctor.StateOpen,
+		})
+		// The consumer's policy names the key ARN; kms:Decrypt is authorized against the key
+		// ARN, never the alias, so the alias must be resolved for consumer-iam to open.
+		wantKey(t, d, w.cmkARN, "CUSTOMER", "Enabled")
+		commonChecks(t, d, res, consumerRole)
+	})
+
 	t.Run("secret created without a key is welded shut by the AWS managed key", func(t *testing.T) {
 		d, res := check(t, bin, env, w.legacyARN, consumerRole)
 		if res.ExitCode != 1 {
@@ -152,6 +169,7 @@ type world struct {
 	cmkARN           string  // the owner's customer managed key
 	awsManagedKeyARN string  // what ListAliases says alias/aws/secretsmanager points at
 	paymentsARN      string  // encrypted with cmkARN, shared with the consumer role
+	stripeARN        string  // the same, but its KmsKeyId is the alias name alias/payments-secrets
 	legacyARN        string  // created without KmsKeyId
 	owner            *awsCLI // an administrator of the owner account
 }
@@ -172,19 +190,24 @@ func seed(t *testing.T, cli *awsCLI) world {
 	key := owner.run("kms", "create-key", "--description", "cross-account secrets",
 		"--policy", testdata(t, "key-policy.json"))
 	w.cmkARN = str(t, key, "KeyMetadata", "Arn")
+	owner.run("kms", "create-alias", "--alias-name", "alias/payments-secrets", "--target-key-id", w.cmkARN)
 	payments := owner.run("secretsmanager", "create-secret", "--name", "prod/payments/postgres",
 		"--kms-key-id", w.cmkARN, "--secret-string", paymentsValue)
 	w.paymentsARN = str(t, payments, "ARN")
+	// Terraform's kms_key_id = aws_kms_alias.x.name: DescribeSecret echoes the alias name.
+	stripe := owner.run("secretsmanager", "create-secret", "--name", "prod/payments/stripe-api-key",
+		"--kms-key-id", "alias/payments-secrets", "--secret-string", stripeValue)
+	w.stripeARN = str(t, stripe, "ARN")
 	legacy := owner.run("secretsmanager", "create-secret", "--name", "prod/legacy/postgres",
 		"--secret-string", legacyValue)
 	w.legacyARN = str(t, legacy, "ARN")
-	for _, arn := range []string{w.paymentsARN, w.legacyARN} {
+	for _, arn := range []string{w.paymentsARN, w.stripeARN, w.legacyARN} {
 		owner.run("secretsmanager", "put-resource-policy", "--secret-id", arn,
 			"--resource-policy", testdata(t, "secret-policy.json"))
 	}
 	w.awsManagedKeyARN = owner.awsManagedKeyARN()
 
-	fill := strings.NewReplacer("${PAYMENTS_SECRET_ARN}", w.paymentsARN, "${CMK_ARN}", w.cmkARN,
+	fill := strings.NewReplacer("${PAYMENTS_SECRET_ARN}", w.paymentsARN, "${STRIPE_SECRET_ARN}", w.stripeARN, "${CMK_ARN}", w.cmkARN,
 		"${LEGACY_SECRET_ARN}", w.legacyARN, "${AWS_MANAGED_KEY_ARN}", w.awsManagedKeyARN)
 	consumer.run("iam", "create-role", "--role-name", "payments-api", "--path", "/apps/",
 		"--assume-role-policy-document", testdata(t, "consumer-trust.json"))
@@ -197,7 +220,8 @@ func seed(t *testing.T, cli *awsCLI) world {
 		"--policy-document", fill.Replace(testdata(t, "consumer-managed.json.tmpl")))
 	consumer.run("iam", "attach-role-policy", "--role-name", "payments-api",
 		"--policy-arn", str(t, policy, "Policy", "Arn"))
-	t.Logf("seeded moto: key %s, secrets %s and %s, AWS managed key %s", w.cmkARN, w.paymentsARN, w.legacyARN, w.awsManagedKeyARN)
+	t.Logf("seeded moto: key %s, secrets %s, %s and %s, AWS managed key %s",
+		w.cmkARN, w.paymentsARN, w.stripeARN, w.legacyARN, w.awsManagedKeyARN)
 	return w
 }
 
@@ -268,7 +292,7 @@ func commonChecks(t *testing.T, d xsdoctor.Diagnosis, res interop.Result, consum
 		t.Errorf("--debug did not log secretsmanager:DescribeSecret to stderr")
 	}
 	out := res.Stdout + res.Stderr
-	for _, leak := range []string{paymentsValue, legacyValue, interop.BaseSecretAccessKey} {
+	for _, leak := range []string{paymentsValue, stripeValue, legacyValue, interop.BaseSecretAccessKey} {
 		if strings.Contains(out, leak) {
 			t.Errorf("output contains a secret value or credential (%q)", leak[:12]+"…")
 		}
