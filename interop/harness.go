@@ -114,20 +114,20 @@ func BuildXsdoctor(dir string) (string, error) {
 	return out, nil
 }
 
-// Env is a process environment: the parent's, minus every AWS_* variable and anything that
-// could point an SDK at real credentials, plus the given settings.
+// Env is a process environment.
 type Env map[string]string
 
-// CleanEnv returns the base environment for an AWS client talking to endpoint: dummy static
-// credentials, region us-east-1, empty shared config and credentials files (created in dir),
-// IMDS disabled, no colour.
+// CleanEnv returns the base environment for an AWS client talking to endpoint (none when empty):
+// the parent's environment minus every AWS_* variable (profiles, web identity, container
+// credentials, endpoints), then dummy static credentials, region us-east-1, empty shared config
+// and credentials files (created in dir), IMDS disabled, no colour.
 func CleanEnv(dir, endpoint string) Env {
 	empty := filepath.Join(dir, "aws-empty-config")
 	_ = os.WriteFile(empty, nil, 0o600)
 	env := Env{}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || k == "XSDOCTOR_DEBUG" {
+		if strings.HasPrefix(k, "AWS_") {
 			continue
 		}
 		env[k] = v
@@ -140,11 +140,13 @@ func CleanEnv(dir, endpoint string) Env {
 		"AWS_CONFIG_FILE":             empty,
 		"AWS_SHARED_CREDENTIALS_FILE": empty,
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ENDPOINT_URL":            endpoint,
 		"AWS_PAGER":                   "",
 		"NO_COLOR":                    "1",
 	} {
 		env[k] = v
+	}
+	if endpoint != "" {
+		env["AWS_ENDPOINT_URL"] = endpoint
 	}
 	return env
 }
@@ -254,6 +256,7 @@ func StartMoto(tb testing.TB, motoServer string, env Env) *Server {
 	if err != nil {
 		tb.Fatalf("%v", err)
 	}
+	env = env.With() // a copy: the caller keeps its own
 	delete(env, "MOTO_ACCOUNT_ID")
 	srv, err := startServer(env, nil, motoServer, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	if err != nil {

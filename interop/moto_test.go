@@ -60,7 +60,7 @@ func TestMotoInterop(t *testing.T) {
 		build <- built{bin, err}
 	}()
 	base := interop.CleanEnv(dir, "")
-	moto := interop.StartMoto(t, motoServer, base.With("AWS_ENDPOINT_URL", ""))
+	moto := interop.StartMoto(t, motoServer, base)
 	env := base.With("AWS_ENDPOINT_URL", moto.Endpoint)
 	t.Cleanup(func() {
 		if t.Failed() {
