@@ -171,3 +171,38 @@ func TestEvaluateConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEvaluate: any policy that parses, against any request, evaluates without panicking and
+// with a consistent result, in every policy slot.
+func FuzzEvaluate(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringLike":{"k":"${aws:PrincipalTag/t}*"}}}]}`,
+		"arn:aws:sts::1:assumed-role/r/s", "kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k", "k", "v")
+	f.Add(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"1"},"NotAction":"s3:*","NotResource":"*","Condition":{"ForAllValues:StringNotEquals":{"aws:TagKeys":"a"},"Null":{"x":"true"}}}}`,
+		"arn:aws:iam::1:user/u", "s3:GetObject", "arn:aws:s3:::b/k", "aws:TagKeys", "a")
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"AROAEXAMPLEEXAMPLE01"},"Action":"kms:*","Resource":"arn:aws:kms:*:${aws:PrincipalAccount}:key/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"DateLessThan":{"aws:CurrentTime":"2030-01-01"}}}]}`,
+		"arn:aws:iam::1:role/p/r", "kms:Decrypt", "arn:aws:kms:eu-west-1:1:key/x", "aws:SourceIp", "10.1.1.1")
+	f.Fuzz(func(t *testing.T, text, principal, action, resource, key, value string) {
+		d, err := Parse(text)
+		if err != nil {
+			return
+		}
+		req := Request{Principal: Principal{ARN: principal, UniqueID: "AROAEXAMPLEEXAMPLE01"}, Action: action, Resource: resource,
+			Context: map[string][]string{key: {value}}, Unknown: []string{"aws:SourceVpce", "aws:RequestTag/*"}}
+		n := Named{Name: "fuzz", Doc: d}
+		for _, set := range []Set{
+			{Identity: []Named{n}}, {Resource: &n}, {Identity: []Named{n}, Resource: &n, Boundary: &n, SCPs: []Named{n}, Session: &n, RCPs: []Named{n}},
+			{Identity: []Named{n}, Resource: &n, Grants: []Grant{{GranteePrincipal: principal, Operations: []string{"Decrypt"}, EncryptionContextSubset: map[string]string{key: value}}}},
+		} {
+			r := Evaluate(req, set)
+			switch r.Decision {
+			case Allow, ImplicitDeny, ExplicitDeny:
+			default:
+				t.Fatalf("decision %q", r.Decision)
+			}
+			if len(r.Types) != 7 {
+				t.Fatalf("types %v", r.Types)
+			}
+			_ = r.Explain()
+		}
+	})
+}
