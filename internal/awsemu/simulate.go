@@ -272,10 +272,18 @@ func matchedStatements(r policy.Result, sources map[string]simSource) []MatchedS
 		want = "Deny"
 	}
 	var out []MatchedStatement
+	// A managed policy that is also the permissions boundary matches once per policy type; the
+	// simulator lists a statement once.
+	seen := map[string]bool{}
 	for _, ref := range r.Matched {
 		src, ok := sources[ref.Policy]
 		if !ok || !strings.EqualFold(ref.Effect, want) {
 			continue
+		}
+		if k := src.id + "#" + itoa(ref.Index); seen[k] {
+			continue
+		} else {
+			seen[k] = true
 		}
 		m := MatchedStatement{SourcePolicyID: src.id, SourcePolicyType: src.typ}
 		if spans := statementSpans(src.text); ref.Index >= 1 && ref.Index <= len(spans) {

@@ -252,3 +252,19 @@ func TestAResourcePolicyIsEvaluatedForTheCaller(t *testing.T) {
 		t.Errorf("resource policy naming someone else: %s %v", r.EvalDecision, r.EvalDecisionDetails)
 	}
 }
+
+func TestAPolicyAttachedAndUsedAsBoundaryIsListedOnce(t *testing.T) {
+	s, _, err := Parse([]byte(`{"name": "boundary-twice", "accounts": {"222222222222": {
+		"policies": {"readers": {"document": {"Version": "2012-10-17", "Statement": [
+			{"Sid": "Read", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}},
+		"roles": {"app": {"managed_policies": ["arn:aws:iam::222222222222:policy/readers"],
+			"permissions_boundary": "arn:aws:iam::222222222222:policy/readers"}}}},
+		"check": {"secret": "arn:aws:secretsmanager:us-east-1:111111111111:secret:x-AbCdEf", "consumer": "arn:aws:iam::222222222222:role/app"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := simulateOne(t, s, s.Accounts["222222222222"].Roles["app"], SimulationInput{ActionNames: []string{"kms:Decrypt"}, ResourceArns: []string{ownerKey}})
+	if r.EvalDecision != SimAllowed || len(r.MatchedStatements) != 1 {
+		t.Errorf("EvalDecision %s, MatchedStatements %+v: want allowed with the statement once", r.EvalDecision, r.MatchedStatements)
+	}
+}
