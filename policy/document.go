@@ -263,8 +263,19 @@ func (p *parser) statements() ([]rawStatement, error) {
 func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, error) {
 	st := Statement{Index: index}
 	st.Line = strings.Count(p.src[:rs.off], "\n") + 1
+	// at is where an element's name appears in the statement, so that an error points at the
+	// element (its line) rather than at the statement's opening brace.
+	element := ""
+	at := func() int64 {
+		if element != "" {
+			if i := bytes.Index(rs.raw, []byte(`"`+element+`"`)); i >= 0 {
+				return rs.off + int64(i)
+			}
+		}
+		return rs.off
+	}
 	fail := func(format string, args ...any) (Statement, error) {
-		e := p.errAt(rs.off, format, args...)
+		e := p.errAt(at(), format, args...)
 		e.Msg = fmt.Sprintf("statement %d: %s", index, e.Msg)
 		return Statement{}, e
 	}
@@ -277,6 +288,7 @@ func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, er
 	}
 	var err error
 	for name, raw := range fields {
+		element = name
 		switch name {
 		case "Sid":
 			if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &st.Sid) != nil {
@@ -326,6 +338,7 @@ func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, er
 			return fail("unknown element %q (element names are case-sensitive)", name)
 		}
 	}
+	element = ""
 	switch {
 	case st.Effect == "":
 		return fail("missing Effect")

@@ -119,6 +119,7 @@ func TestParseErrorsSayWhereAndWhat(t *testing.T) {
 		{"syntax error on line 3", "{\n\"Statement\": [\n{\"Effect\": \"Allow\",, }\n]}", 3, "invalid JSON"},
 		{"truncated", `{"Statement": [{"Effect": "Allow"`, 1, "end of policy document"},
 		{"bad effect", "{\"Statement\": [\n{\"Effect\": \"allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}", 2, `Effect must be "Allow" or "Deny"`},
+		{"error on the element's own line", "{\"Statement\": [{\n  \"Effect\": \"Allow\",\n  \"Action\": \"*\",\n  \"Resource\": \"*\",\n  \"Condition\": {\"StringEqualz\": {\"a\": \"b\"}}\n}]}", 5, "unknown condition operator"},
 		{"missing action", `{"Statement": {"Effect": "Allow", "Resource": "*"}}`, 1, "missing Action"},
 		{"missing resource", `{"Statement": {"Effect": "Allow", "Action": "*"}}`, 1, "missing Resource"},
 		{"action and notaction", `{"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "s3:*", "Resource": "*"}}`, 1, "cannot both"},
