@@ -3,9 +3,12 @@
 // documented policy evaluation logic does, returning the decision and every statement behind it.
 // Standard library only.
 //
-// CONTRACT NOTE (for the other packages while this one is being built): the exported names in
-// this file are the API that door/, request/ and internal/awsemu code against. The policy owner
-// may add to it, but renames must be coordinated.
+// The exported names in this file are the API that door/, request/ and internal/awsemu code
+// against: additions are fine, renames must be coordinated. Where things live: document.go
+// (Parse, errors, size limits) and marshal.go; match.go, shiftand.go and arn.go (wildcards and
+// ARNs, linear time); condition.go and variables.go (condition operators, policy variables);
+// principal.go (Principal and NotPrincipal); context.go (the request context); evaluate.go (the
+// decision), grant.go (KMS grants), miss.go (near misses) and explain.go (text rendering).
 package policy
 
 // Decision is the outcome of an evaluation.
