@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,8 +38,9 @@ const (
 
 // TestMotoInterop seeds two accounts in moto with the AWS CLI — the owner's customer managed key,
 // two secrets encrypted with it (one naming it by ARN, one by alias) and shared through their
-// resource policies, a third secret created without a key; the consumer's role under /apps/ with an inline and a managed policy — then runs
-// the built xsdoctor binary against moto through AWS_ENDPOINT_URL, exactly as a user would.
+// resource policies, a third secret created without a key; the consumer's role under /apps/
+// with an inline and a managed policy — then runs the built xsdoctor binary against moto
+// through AWS_ENDPOINT_URL, exactly as a user would.
 //
 // moto reads every resource in the caller's own account and has no SimulatePrincipalPolicy
 // (wire.md, "What moto does"), so this passes only if xsdoctor reads each side with that side's
@@ -49,16 +51,15 @@ func TestMotoInterop(t *testing.T) {
 	awsBin := interop.RequireTool(t, "aws", "XSDOCTOR_AWS_CLI", "install the AWS CLI (pip install awscli)")
 
 	dir := t.TempDir()
-	// Build while moto starts and the AWS CLI seeds it: both take seconds.
-	type built struct {
-		bin string
-		err error
-	}
-	build := make(chan built, 1)
-	go func() {
-		bin, err := interop.BuildXsdoctor(dir)
-		build <- built{bin, err}
-	}()
+	// Build while moto starts and the AWS CLI seeds it: both take seconds. The cleanup waits for
+	// the build, so a failed seed never removes dir under a running go build.
+	var (
+		bin      string
+		buildErr error
+		building sync.WaitGroup
+	)
+	building.Go(func() { bin, buildErr = interop.BuildXsdoctor(dir) })
+	t.Cleanup(building.Wait)
 	base := interop.CleanEnv(dir, "")
 	moto := interop.StartMoto(t, motoServer, base)
 	env := base.With("AWS_ENDPOINT_URL", moto.Endpoint)
@@ -72,11 +73,10 @@ func TestMotoInterop(t *testing.T) {
 	start := time.Now()
 	w := seed(t, cli)
 	t.Logf("seeded moto in %v", time.Since(start).Round(time.Millisecond))
-	b := <-build
-	if b.err != nil {
-		t.Fatal(b.err)
+	building.Wait()
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	bin := b.bin
 
 	t.Run("secret encrypted with the shared customer managed key opens all three doors", func(t *testing.T) {
 		for _, consumer := range []string{consumerSession, consumerRole} {
