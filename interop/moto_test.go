@@ -207,11 +207,12 @@ func seed(t *testing.T, cli *awsCLI) world {
 	}
 	w.awsManagedKeyARN = owner.awsManagedKeyARN()
 
-	fill := strings.NewReplacer("${PAYMENTS_SECRET_ARN}", w.paymentsARN, "${STRIPE_SECRET_ARN}", w.stripeARN, "${CMK_ARN}", w.cmkARN,
+	fill := strings.NewReplacer(
+		"${PAYMENTS_SECRET_ARN}", w.paymentsARN, "${STRIPE_SECRET_ARN}", w.stripeARN, "${CMK_ARN}", w.cmkARN,
 		"${LEGACY_SECRET_ARN}", w.legacyARN, "${AWS_MANAGED_KEY_ARN}", w.awsManagedKeyARN)
 	consumer.run("iam", "create-role", "--role-name", "payments-api", "--path", "/apps/",
 		"--assume-role-policy-document", testdata(t, "consumer-trust.json"))
-	// One inline policy (GetRolePolicy: URL-encoded document) for the payments secret and one
+	// One inline policy (GetRolePolicy: URL-encoded document) for the payments secrets and one
 	// managed policy (GetPolicyVersion: raw JSON in moto, URL-encoded on AWS) for the legacy
 	// secret, so each check depends on exactly one of the two decoding paths.
 	consumer.run("iam", "put-role-policy", "--role-name", "payments-api", "--policy-name", "read-payments-secret",
