@@ -162,6 +162,37 @@ func TestMotoInterop(t *testing.T) {
 				got, w.awsManagedKeyARN)
 		}
 	})
+
+	t.Run("text and markdown reports render the AWS managed key finding", func(t *testing.T) {
+		textReports(t, bin, env, w)
+	})
+}
+
+// textReports runs the legacy-secret check again with -o text and -o markdown: the human formats
+// must render the same moto facts, with the finding and never the secret value.
+func textReports(t *testing.T, bin string, env interop.Env, w world) {
+	for _, format := range []string{"text", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			res, err := interop.Run(ctx, env, bin, "check", w.legacyARN, "--consumer", consumerRole,
+				"--owner-role", ownerInspector, "--consumer-role", consumerInspector, "-o", format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != 1 {
+				t.Errorf("exit code %d, want 1\n%s", res.ExitCode, res)
+			}
+			for _, want := range []string{string(xsdoctor.KeyAWSManaged), w.legacyARN, "key-policy"} {
+				if !strings.Contains(res.Stdout, want) {
+					t.Errorf("-o %s report lacks %q\n%s", format, want, res)
+				}
+			}
+			if strings.Contains(res.Stdout+res.Stderr, legacyValue) {
+				t.Errorf("-o %s output contains the secret value", format)
+			}
+		})
+	}
 }
 
 // world is what seeding created.
