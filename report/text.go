@@ -83,12 +83,12 @@ type section struct {
 func (p *printer) textFinding(s section) {
 	f := s.f
 	p.linef("")
-	p.linef("  [%s] %s  %s", s.label, p.paint(ansiBold, string(f.Code)), f.Summary)
+	p.hanging("  ["+s.label+"] "+p.paint(ansiBold, string(f.Code))+"  ", "      ", f.Summary)
 	if f.Detail != "" {
-		p.wrapped("      ", f.Detail)
+		p.hanging("      detail: ", "        ", f.Detail)
 	}
 	for _, e := range f.Evidence {
-		p.linef("      evidence: %s", evidenceLine(e))
+		p.hanging("      evidence: ", "        ", evidenceLine(e))
 	}
 	if fix := f.Fix; fix != nil {
 		p.linef("      %s", p.paint(ansiBold, "fix"+fixPlace(fix)+":"))
@@ -103,7 +103,7 @@ func (p *printer) textFinding(s section) {
 		if len(fix.Steps) > 0 {
 			p.linef("        steps:")
 			for i, step := range fix.Steps {
-				p.linef("          %d. %s", i+1, step)
+				p.hanging(fmt.Sprintf("          %d. ", i+1), "             ", step)
 			}
 		}
 	}
@@ -129,22 +129,39 @@ func (p *printer) block(indent, text string) {
 	}
 }
 
-// wrapped writes text at indent, wrapped at 100 columns on spaces (long ARNs stay whole).
-func (p *printer) wrapped(indent, text string) {
-	line := indent
+// hanging writes text after prefix, wrapped at 100 visible columns on spaces, continuation lines
+// at indent. A word longer than the line (an ARN) is never split.
+func (p *printer) hanging(prefix, indent, text string) {
+	line, empty := prefix, true
 	for _, word := range strings.Fields(text) {
-		if len(line) > len(indent) && len(line)+1+len(word) > 100 {
+		if !empty && visibleLen(line)+1+len(word) > 100 {
 			p.linef("%s", line)
-			line = indent
+			line, empty = indent, true
 		}
-		if len(line) > len(indent) {
+		if !empty {
 			line += " "
 		}
 		line += word
+		empty = false
 	}
-	if len(line) > len(indent) {
+	if !empty {
 		p.linef("%s", line)
 	}
+}
+
+// visibleLen is the length of s without ANSI escape sequences.
+func visibleLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 func (p *printer) paint(code, s string) string {
