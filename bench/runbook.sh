@@ -30,6 +30,8 @@ export AWS_DEFAULT_REGION=$region AWS_PAGER=""
 endpoint=()
 [ -n "${AWS_ENDPOINT_URL:-}" ] && endpoint=(--endpoint-url "$AWS_ENDPOINT_URL")
 quiet=${RUNBOOK_QUIET:-0}
+errfile=$(mktemp)
+trap 'rm -f "$errfile"' EXIT
 calls=0
 start_ns=$(date +%s%N)
 
@@ -38,7 +40,7 @@ start_ns=$(date +%s%N)
 aws_json() {
 	calls=$((calls + 1))
 	[ "$quiet" = 1 ] || echo "\$ aws $*"
-	out=$(aws "${endpoint[@]}" --output json "$@") || return
+	out=$(aws ${endpoint[@]+"${endpoint[@]}"} --output json "$@") || return
 	if [ "$quiet" != 1 ] && [ "$1 $2" != "sts assume-role" ]; then
 		echo "$out"
 	fi
@@ -47,11 +49,10 @@ aws_json() {
 # aws_maybe ARGS… — a call whose failure is itself a fact (e.g. no organization); the error is
 # shown and the runbook goes on.
 aws_maybe() {
-	if ! aws_json "$@" 2>/tmp/runbook.$$.err; then
-		[ "$quiet" = 1 ] || cat /tmp/runbook.$$.err
+	if ! aws_json "$@" 2>"$errfile"; then
+		[ "$quiet" = 1 ] || cat "$errfile"
 		out='{}'
 	fi
-	rm -f /tmp/runbook.$$.err
 }
 
 # assume ROLE PREFIX — sts:AssumeRole with the base credentials; sets PREFIX_AK, PREFIX_SK, PREFIX_ST.
