@@ -6,6 +6,8 @@
 // Data flows one way: flags → probe.Gather → Facts → door.Check → Diagnosis → report.
 package xsdoctor
 
+import "cmp"
+
 // SchemaVersion is the version of the JSON report (SPEC §3). Bump it when a field changes meaning.
 const SchemaVersion = "1"
 
@@ -174,4 +176,16 @@ type Call struct {
 	MS        int64  `json:"ms"`
 	RequestID string `json:"request_id,omitempty"`
 	ErrorCode string `json:"error_code"`
+}
+
+// CompareCalls orders calls for the report: by account, service, operation, error code, then
+// request id, so that the calls list is deterministic whatever order they completed in.
+func CompareCalls(a, b Call) int {
+	return cmp.Or(
+		cmp.Compare(a.Account, b.Account),
+		cmp.Compare(a.Service, b.Service),
+		cmp.Compare(a.Operation, b.Operation),
+		cmp.Compare(a.ErrorCode, b.ErrorCode),
+		cmp.Compare(a.RequestID, b.RequestID),
+	)
 }

@@ -16,6 +16,7 @@ package door
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -217,20 +218,8 @@ func (c *check) warnGuessedRole(d *xsdoctor.Diagnosis) {
 }
 
 func sortedCalls(calls []xsdoctor.Call) []xsdoctor.Call {
-	out := append([]xsdoctor.Call{}, calls...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
-		}
-		if a.Service != b.Service {
-			return a.Service < b.Service
-		}
-		if a.Operation != b.Operation {
-			return a.Operation < b.Operation
-		}
-		return a.ErrorCode < b.ErrorCode
-	})
+	out := append([]xsdoctor.Call{}, calls...) // never nil: the report always lists calls
+	slices.SortStableFunc(out, xsdoctor.CompareCalls)
 	return out
 }
 

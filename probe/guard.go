@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -184,22 +184,7 @@ func (r *recorder) result() (calls []xsdoctor.Call, answered, succeeded bool) {
 		answered = answered || c.ok || c.api
 		succeeded = succeeded || c.ok
 	}
-	sort.SliceStable(calls, func(i, j int) bool {
-		a, b := calls[i], calls[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
-		}
-		if a.Service != b.Service {
-			return a.Service < b.Service
-		}
-		if a.Operation != b.Operation {
-			return a.Operation < b.Operation
-		}
-		if a.ErrorCode != b.ErrorCode {
-			return a.ErrorCode < b.ErrorCode
-		}
-		return a.RequestID < b.RequestID
-	})
+	slices.SortStableFunc(calls, xsdoctor.CompareCalls)
 	return calls, answered, succeeded
 }
 
