@@ -141,19 +141,9 @@ func newFixture(tb testing.TB, file string) fixture {
 // check runs `xsdoctor check` as the scenario says, through endpoint, with -o json --debug.
 func (f fixture) check(tb testing.TB, endpoint string) (xsdoctor.Diagnosis, interop.Result) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	c := f.sc.Check
-	res, err := interop.Run(ctx, f.env.With("AWS_ENDPOINT_URL", endpoint), f.bin, "check", c.Secret,
-		"--consumer", c.Consumer, "--owner-role", c.OwnerRole, "--consumer-role", c.ConsumerRole,
-		"-o", "json", "--debug")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var d xsdoctor.Diagnosis
-	if err := json.Unmarshal([]byte(res.Stdout), &d); err != nil {
-		tb.Fatalf("stdout is not a JSON report: %v\n%s", err, res)
-	}
+	d, res := interop.CheckJSON(tb, time.Minute, f.env.With("AWS_ENDPOINT_URL", endpoint), f.bin, c.Secret,
+		"--consumer", c.Consumer, "--owner-role", c.OwnerRole, "--consumer-role", c.ConsumerRole)
 	if res.ExitCode != f.sc.Expect.ExitCode {
 		tb.Fatalf("exit code %d, want %d\n%s", res.ExitCode, f.sc.Expect.ExitCode, res)
 	}

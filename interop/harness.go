@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xsdoctor/xsdoctor"
 )
 
 // Dummy base credentials. They are not secret: moto maps any non-STS key to its default account,
@@ -207,6 +210,24 @@ func Run(ctx context.Context, env Env, name string, args ...string) (Result, err
 		return res, fmt.Errorf("run %s: %w\n%s", res.Args[0], err, res.Stderr)
 	}
 	return res, nil
+}
+
+// CheckJSON runs `xsdoctor check ARGS… -o json --debug` and decodes the report on stdout. The
+// exit code is the caller's to judge; a process that cannot run, or prints no JSON report, stops
+// the test.
+func CheckJSON(tb testing.TB, timeout time.Duration, env Env, bin string, args ...string) (xsdoctor.Diagnosis, Result) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	res, err := Run(ctx, env, bin, append(append([]string{"check"}, args...), "-o", "json", "--debug")...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var d xsdoctor.Diagnosis
+	if err := json.Unmarshal([]byte(res.Stdout), &d); err != nil {
+		tb.Fatalf("stdout is not a JSON report: %v\n%s", err, res)
+	}
+	return d, res
 }
 
 // FreePort asks the kernel for a free TCP port on 127.0.0.1.

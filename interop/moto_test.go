@@ -260,17 +260,8 @@ func seed(t *testing.T, cli *awsCLI) world {
 // check runs `xsdoctor check SECRET --consumer P --owner-role … --consumer-role … -o json --debug`.
 func check(t *testing.T, bin string, env interop.Env, secretARN, consumer string) (xsdoctor.Diagnosis, interop.Result) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	res, err := interop.Run(ctx, env, bin, "check", secretARN, "--consumer", consumer,
-		"--owner-role", ownerInspector, "--consumer-role", consumerInspector, "-o", "json", "--debug")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d xsdoctor.Diagnosis
-	if err := json.Unmarshal([]byte(res.Stdout), &d); err != nil {
-		t.Fatalf("stdout is not a JSON report: %v\n%s", err, res)
-	}
+	d, res := interop.CheckJSON(t, 3*time.Minute, env, bin, secretARN, "--consumer", consumer,
+		"--owner-role", ownerInspector, "--consumer-role", consumerInspector)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("%s", res)
