@@ -82,17 +82,7 @@ func TestMotoInterop(t *testing.T) {
 		for _, consumer := range []string{consumerSession, consumerRole} {
 			t.Run(consumerKind(consumer), func(t *testing.T) {
 				d, res := check(t, bin, env, w.paymentsARN, consumer)
-				if res.ExitCode != 0 {
-					t.Errorf("exit code %d, want 0 (all doors open)", res.ExitCode)
-				}
-				if d.Verdict != xsdoctor.StateOpen {
-					t.Errorf("verdict %q, want open", d.Verdict)
-				}
-				wantDoors(t, d, map[xsdoctor.DoorID]xsdoctor.State{
-					xsdoctor.DoorKeyPolicy:    xsdoctor.StateOpen,
-					xsdoctor.DoorSecretPolicy: xsdoctor.StateOpen,
-					xsdoctor.DoorConsumerIAM:  xsdoctor.StateOpen,
-				})
+				wantDiagnosis(t, d, res, 0, xsdoctor.StateOpen, allOpen)
 				wantKey(t, d, w.cmkARN, "CUSTOMER", "Enabled")
 				commonChecks(t, d, res, consumer)
 			})
@@ -101,14 +91,7 @@ func TestMotoInterop(t *testing.T) {
 
 	t.Run("secret naming its key by alias resolves the alias and opens all three doors", func(t *testing.T) {
 		d, res := check(t, bin, env, w.stripeARN, consumerRole)
-		if res.ExitCode != 0 || d.Verdict != xsdoctor.StateOpen {
-			t.Errorf("exit code %d verdict %q, want 0 and open", res.ExitCode, d.Verdict)
-		}
-		wantDoors(t, d, map[xsdoctor.DoorID]xsdoctor.State{
-			xsdoctor.DoorKeyPolicy:    xsdoctor.StateOpen,
-			xsdoctor.DoorSecretPolicy: xsdoctor.StateOpen,
-			xsdoctor.DoorConsumerIAM:  xsdoctor.StateOpen,
-		})
+		wantDiagnosis(t, d, res, 0, xsdoctor.StateOpen, allOpen)
 		// The consumer's policy names the key ARN; kms:Decrypt is authorized against the key
 		// ARN, never the alias, so the alias must be resolved for consumer-iam to open.
 		wantKey(t, d, w.cmkARN, "CUSTOMER", "Enabled")
@@ -117,15 +100,9 @@ func TestMotoInterop(t *testing.T) {
 
 	t.Run("secret created without a key is welded shut by the AWS managed key", func(t *testing.T) {
 		d, res := check(t, bin, env, w.legacyARN, consumerRole)
-		if res.ExitCode != 1 {
-			t.Errorf("exit code %d, want 1 (a door is closed)", res.ExitCode)
-		}
-		if d.Verdict != xsdoctor.StateClosed {
-			t.Errorf("verdict %q, want closed", d.Verdict)
-		}
 		// Only the key door is wrong: the secret policy names the role and the managed policy
 		// allows the secret and the very key ARN ListAliases reports for aws/secretsmanager.
-		wantDoors(t, d, map[xsdoctor.DoorID]xsdoctor.State{
+		wantDiagnosis(t, d, res, 1, xsdoctor.StateClosed, map[xsdoctor.DoorID]xsdoctor.State{
 			xsdoctor.DoorKeyPolicy:    xsdoctor.StateClosed,
 			xsdoctor.DoorSecretPolicy: xsdoctor.StateOpen,
 			xsdoctor.DoorConsumerIAM:  xsdoctor.StateOpen,
@@ -327,8 +304,21 @@ func commonChecks(t *testing.T, d xsdoctor.Diagnosis, res interop.Result, consum
 
 var sessionKey = regexp.MustCompile(`\b(ASIA|AKIA)[A-Z0-9]{16}\b`)
 
-func wantDoors(t *testing.T, d xsdoctor.Diagnosis, want map[xsdoctor.DoorID]xsdoctor.State) {
+var allOpen = map[xsdoctor.DoorID]xsdoctor.State{
+	xsdoctor.DoorKeyPolicy:    xsdoctor.StateOpen,
+	xsdoctor.DoorSecretPolicy: xsdoctor.StateOpen,
+	xsdoctor.DoorConsumerIAM:  xsdoctor.StateOpen,
+}
+
+// wantDiagnosis checks the exit code, the verdict and each door, in SPEC §3's order.
+func wantDiagnosis(t *testing.T, d xsdoctor.Diagnosis, res interop.Result, exit int, verdict xsdoctor.State, want map[xsdoctor.DoorID]xsdoctor.State) {
 	t.Helper()
+	if res.ExitCode != exit {
+		t.Errorf("exit code %d, want %d", res.ExitCode, exit)
+	}
+	if d.Verdict != verdict {
+		t.Errorf("verdict %q, want %q", d.Verdict, verdict)
+	}
 	if len(d.Doors) != len(xsdoctor.Doors) {
 		t.Fatalf("report has %d doors, want %d", len(d.Doors), len(xsdoctor.Doors))
 	}
