@@ -54,15 +54,7 @@ func normalize(d xsdoctor.Diagnosis) xsdoctor.Diagnosis {
 	if out.Calls == nil {
 		out.Calls = []xsdoctor.Call{}
 	}
-	slices.SortStableFunc(out.Calls, func(a, b xsdoctor.Call) int {
-		return cmp.Or(
-			cmp.Compare(a.Account, b.Account),
-			cmp.Compare(a.Service, b.Service),
-			cmp.Compare(a.Operation, b.Operation),
-			cmp.Compare(a.ErrorCode, b.ErrorCode),
-			cmp.Compare(a.RequestID, b.RequestID),
-		)
-	})
+	slices.SortStableFunc(out.Calls, xsdoctor.CompareCalls)
 	if d.Live != nil {
 		live := *d.Live
 		out.Live = &live
