@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/xsdoctor/xsdoctor"
@@ -522,6 +523,20 @@ func TestGatherWithoutCredentialsOrAnswersCannotProbe(t *testing.T) {
 	var pe *ProbeError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Error(), "no base credentials") {
 		t.Errorf("no credentials: err = %v, want a ProbeError", err)
+	}
+
+	// A credential chain still working when the timeout hits (an SSO login, a credential
+	// process) is a timeout, not missing credentials.
+	o = e.options()
+	o.Timeout = 200 * time.Millisecond
+	o.ConfigOptions = []func(*config.LoadOptions) error{fastRetries, config.WithCredentialsProvider(
+		aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+			<-ctx.Done()
+			return aws.Credentials{}, ctx.Err()
+		}))}
+	_, err = Gather(context.Background(), o)
+	if !errors.As(err, &pe) || !strings.Contains(pe.Error(), "timed out") || strings.Contains(pe.Error(), "no base credentials") {
+		t.Errorf("slow credentials: err = %v, want a ProbeError naming the timeout", err)
 	}
 
 	// Nothing listens: every call fails on the network.

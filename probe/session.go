@@ -169,6 +169,12 @@ func checkBase(ctx context.Context, cfg aws.Config, side string) error {
 		return &ProbeError{Msg: "no base credentials for the " + side + " side", Hint: hint}
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		// A deadline that expires while the chain is still looking (SSO, a credential process)
+		// says nothing about the credentials: name the timeout, not a missing login.
+		if ctx.Err() != nil {
+			return &ProbeError{Msg: "timed out reading the base credentials for the " + side + " side", Err: ctx.Err(),
+				Hint: "raise --timeout (default 60s); an SSO login or credential process may be waiting"}
+		}
 		return &ProbeError{Msg: "no base credentials for the " + side + " side", Err: err, Hint: hint}
 	}
 	return nil
