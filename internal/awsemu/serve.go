@@ -16,7 +16,7 @@ import (
 const DefaultListen = "127.0.0.1:4566"
 
 // shutdownGrace bounds how long Serve waits for requests in flight once ctx is cancelled.
-const shutdownGrace = 5 * time.Second
+const shutdownGrace = 2 * time.Second
 
 // Serve loads the scenario at scenarioPath and answers for it on listen (DefaultListen when
 // empty) until ctx is cancelled, then shuts down cleanly. The first line on stdout is the
@@ -60,8 +60,11 @@ func Serve(ctx context.Context, scenarioPath, listen string, stdout, stderr io.W
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// net/http counts a connection that was opened but never sent a request as busy for
+		// its first 5 s, so a client's spare connection can outlast the grace. Interrupting an
+		// emulator is not a failure: close what is left and stop.
+		fmt.Fprintf(stderr, "xsdoctor emulate: closing connections still open after %s\n", shutdownGrace)
 		srv.Close()
-		return fmt.Errorf("emulate: shut down: %w", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("emulate: serve: %w", err)

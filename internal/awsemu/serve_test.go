@@ -51,6 +51,14 @@ func TestServePrintsTheEndpointFirstAndStopsWhenCancelled(t *testing.T) {
 		t.Fatalf("GetCallerIdentity through Serve: %v %v", out, err)
 	}
 
+	// A client's spare connection that never sends a request must not turn an interrupt into
+	// a failure.
+	idle, err := net.Dial("tcp", strings.TrimPrefix(endpoint, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+
 	cancel()
 	select {
 	case err := <-done:
