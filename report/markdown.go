@@ -41,15 +41,7 @@ func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
 		p.linef("| %s | %s | %s |", code(string(door.Door)), stateCell(door.State), finding)
 	}
 
-	var sections []section
-	for _, door := range d.Doors {
-		for _, f := range door.Findings {
-			sections = append(sections, section{label: string(door.Door), f: f})
-		}
-	}
-	for _, f := range d.Findings {
-		sections = append(sections, section{label: "overall", f: f})
-	}
+	sections := findingSections(d)
 	if len(sections) > 0 {
 		p.linef("")
 		p.linef("### Findings")

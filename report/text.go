@@ -49,15 +49,7 @@ func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
 		p.linef("  %-14s %s  %s", door.Door, p.paint(stateColor(door.State), fmt.Sprintf("%-11s", door.State)), doorHeadline(door, d.Secret.ARN))
 	}
 
-	var sections []section
-	for _, door := range d.Doors {
-		for _, f := range door.Findings {
-			sections = append(sections, section{label: string(door.Door), f: f})
-		}
-	}
-	for _, f := range d.Findings {
-		sections = append(sections, section{label: "overall", f: f})
-	}
+	sections := findingSections(d)
 	if len(sections) > 0 {
 		p.linef("")
 		p.linef("%s", p.paint(ansiBold, "Findings"))
@@ -75,9 +67,25 @@ func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
 	return p.err
 }
 
+// section is one finding under the label of the door it belongs to ("overall" for the
+// top-level findings).
 type section struct {
 	label string
 	f     xsdoctor.Finding
+}
+
+// findingSections lists every finding in report order: door by door, then the top level.
+func findingSections(d xsdoctor.Diagnosis) []section {
+	var sections []section
+	for _, door := range d.Doors {
+		for _, f := range door.Findings {
+			sections = append(sections, section{label: string(door.Door), f: f})
+		}
+	}
+	for _, f := range d.Findings {
+		sections = append(sections, section{label: "overall", f: f})
+	}
+	return sections
 }
 
 func (p *printer) textFinding(s section) {
