@@ -184,7 +184,7 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 // its random suffix, or the right name in the wrong region or account (Secrets Manager User
 // Guide, "Troubleshooting": ARNs end in a hyphen and six characters). "" when it is unrelated.
 func secretNearMiss(pattern, arn string) string {
-	if globMatch(pattern, arn, false) {
+	if policy.MatchWildcard(pattern, arn, false) {
 		return ""
 	}
 	p, a := parseARN(pattern), parseARN(arn)
@@ -196,17 +196,17 @@ func secretNearMiss(pattern, arn string) string {
 		base = base[:i]
 	}
 	suffixless := p.resource == base
-	if !suffixless && !globMatch(p.resource, a.resource, false) {
+	if !suffixless && !policy.MatchWildcard(p.resource, a.resource, false) {
 		return "" // another secret
 	}
 	var what []string
 	if suffixless {
 		what = append(what, "the secret's name without its 6-character suffix (use "+base+"-?????? or the full ARN)")
 	}
-	if !globMatch(p.region, a.region, false) {
+	if !policy.MatchWildcard(p.region, a.region, false) {
 		what = append(what, "region "+p.region+" instead of "+a.region)
 	}
-	if !globMatch(p.account, a.account, false) {
+	if !policy.MatchWildcard(p.account, a.account, false) {
 		what = append(what, "account "+p.account+" instead of "+a.account)
 	}
 	if len(what) == 0 {
@@ -225,7 +225,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 				continue
 			}
 			for _, r := range s.Resources {
-				if globMatch(r, c.keyARN, false) {
+				if policy.MatchWildcard(r, c.keyARN, false) {
 					continue
 				}
 				e := c.rawEvidence(p.Name, s, "")

@@ -120,7 +120,7 @@ func plainlySatisfied(op string, want, got []string, present bool) bool {
 	case "StringEquals", "StringLike", "ArnEquals", "ArnLike":
 		for _, w := range want {
 			for _, g := range got {
-				if globMatch(w, g, fold) {
+				if policy.MatchWildcard(w, g, fold) {
 					return true
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/xsdoctor/xsdoctor/policy"
 )
 
 // rawStatement is a policy statement read leniently from the policy text, for the questions the
@@ -138,41 +140,11 @@ func principalValues(raw json.RawMessage) []string {
 // was deleted (IAM User Guide, "AWS JSON policy elements: Principal", unique IDs).
 var uniqueIDPattern = regexp.MustCompile(`^A(ROA|IDA)[A-Z0-9]{12,}$`)
 
-// globMatch matches s against a pattern with * and ? (IAM wildcards); fold for case-insensitive
-// matching of actions.
-func globMatch(pattern, s string, fold bool) bool {
-	if fold {
-		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
-	}
-	// Iterative matcher with backtracking on the last '*'.
-	p, i, star, mark := 0, 0, -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*': // before the literal case: "*" matches a '*' too
-			star, mark = p, i
-			p++
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
-
 // coversAction says whether the statement's Action (or NotAction) covers action.
 func (s rawStatement) coversAction(action string) bool {
 	hit := false
 	for _, a := range s.Actions {
-		if globMatch(a, action, true) {
+		if policy.MatchWildcard(a, action, true) {
 			hit = true
 			break
 		}
@@ -187,7 +159,7 @@ func (s rawStatement) coversAction(action string) bool {
 func (s rawStatement) coversResource(arn string) bool {
 	hit := false
 	for _, r := range s.Resources {
-		if globMatch(r, arn, false) {
+		if policy.MatchWildcard(r, arn, false) {
 			hit = true
 			break
 		}
