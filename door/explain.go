@@ -144,7 +144,7 @@ func (c *check) whoIsAllowed(name, text, action string) []xsdoctor.Evidence {
 		}
 		note := "allows " + action + " to " + who
 		for _, p := range s.Principals {
-			if uniqueIDPattern.MatchString(p) {
+			if policy.IsUniqueID(p) {
 				note += " (" + p + " is the unique id of a deleted role or user)"
 			}
 		}

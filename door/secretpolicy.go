@@ -150,7 +150,7 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 			continue
 		}
 		for _, p := range s.Principals {
-			if uniqueIDPattern.MatchString(p) && p != c.f.Role.ID {
+			if policy.IsUniqueID(p) && p != c.f.Role.ID {
 				e := c.rawEvidence(secretPolicyName, s, "Principal "+p+" is a unique id: the role or user it named was deleted, and IAM can no longer map it back to an ARN")
 				e.Expected = c.roleARN
 				if c.f.Role.ID != "" {

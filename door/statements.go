@@ -2,10 +2,7 @@ package door
 
 import (
 	"encoding/json"
-	"net/url"
-	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/xsdoctor/xsdoctor/policy"
 )
@@ -28,117 +25,56 @@ type rawStatement struct {
 	Raw          json.RawMessage
 }
 
-// rawStatements returns the statements of a policy text; nil when it does not parse (the engine
-// reports parse errors, this is only for explanations).
+// rawStatements returns the statements of a policy text as the engine parsed them (URL-encoded
+// text included); nil when it does not parse (the engine reports parse errors, this is only for
+// explanations).
 func rawStatements(text string) []rawStatement {
-	text = strings.TrimSpace(text)
-	if text != "" && !strings.HasPrefix(text, "{") {
-		// IAM returns policy documents URL-encoded (IAM API reference, GetRolePolicy).
-		if dec, err := url.QueryUnescape(text); err == nil {
-			text = dec
-		}
-	}
-	var doc struct {
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(text), &doc); err != nil || len(doc.Statement) == 0 {
+	doc, err := policy.Parse(text)
+	if err != nil {
 		return nil
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(doc.Statement, &raws); err != nil {
-		raws = []json.RawMessage{doc.Statement} // a single statement object
-	}
-	out := make([]rawStatement, 0, len(raws))
-	for i, r := range raws {
-		var s struct {
-			Sid          string
-			Effect       string
-			Principal    json.RawMessage
-			NotPrincipal json.RawMessage
-			Action       json.RawMessage
-			NotAction    json.RawMessage
-			Resource     json.RawMessage
-			NotResource  json.RawMessage
-			Condition    map[string]map[string]json.RawMessage
-		}
-		if err := json.Unmarshal(r, &s); err != nil {
-			continue
-		}
-		st := rawStatement{Index: i + 1, Sid: s.Sid, Effect: s.Effect, Raw: r}
-		if len(s.NotPrincipal) > 0 {
+	out := make([]rawStatement, 0, len(doc.Statements))
+	for _, s := range doc.Statements {
+		st := rawStatement{Index: s.Index, Sid: s.Sid, Effect: s.Effect, Raw: json.RawMessage(s.Text)}
+		if s.NotPrincipal != nil {
 			st.NotPrincipal = true
-			st.Principals = principalValues(s.NotPrincipal)
+			st.Principals = awsPrincipals(s.NotPrincipal)
 		} else {
-			st.Principals = principalValues(s.Principal)
+			st.Principals = awsPrincipals(s.Principal)
 		}
 		st.Actions, st.NotAction = pick(s.Action, s.NotAction)
 		st.Resources, st.NotResource = pick(s.Resource, s.NotResource)
-		if len(s.Condition) > 0 {
-			st.Condition = map[string]map[string][]string{}
-			for op, kv := range s.Condition {
-				st.Condition[op] = map[string][]string{}
-				for k, v := range kv {
-					st.Condition[op][k] = strings1(v)
-				}
+		for _, c := range s.Conditions {
+			if st.Condition == nil {
+				st.Condition = map[string]map[string][]string{}
 			}
+			if st.Condition[c.Operator] == nil {
+				st.Condition[c.Operator] = map[string][]string{}
+			}
+			st.Condition[c.Operator][c.Key] = c.Values
 		}
 		out = append(out, st)
 	}
 	return out
 }
 
-func pick(pos, neg json.RawMessage) ([]string, bool) {
-	if len(neg) > 0 {
-		return strings1(neg), true
+func pick(pos, neg []string) ([]string, bool) {
+	if neg != nil {
+		return neg, true
 	}
-	return strings1(pos), false
+	return pos, false
 }
 
-// strings1 reads a JSON string, number, bool or list of them as strings.
-func strings1(raw json.RawMessage) []string {
-	if len(raw) == 0 {
+// awsPrincipals lists a Principal element's AWS values, "*" for "Principal": "*".
+func awsPrincipals(p *policy.Principals) []string {
+	switch {
+	case p == nil:
 		return nil
+	case p.Wildcard:
+		return []string{"*"}
 	}
-	var list []any
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var one any
-		if json.Unmarshal(raw, &one) != nil {
-			return nil
-		}
-		list = []any{one}
-	}
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		switch x := v.(type) {
-		case string:
-			out = append(out, x)
-		case nil:
-		default:
-			b, _ := json.Marshal(x)
-			out = append(out, string(b))
-		}
-	}
-	return out
+	return p.AWS
 }
-
-func principalValues(raw json.RawMessage) []string {
-	if len(raw) == 0 {
-		return nil
-	}
-	var star string
-	if json.Unmarshal(raw, &star) == nil {
-		return []string{star}
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return strings1(m["AWS"])
-}
-
-// uniqueIDPattern matches a principal that IAM shows as a unique id because the entity it named
-// was deleted (IAM User Guide, "AWS JSON policy elements: Principal", unique IDs).
-var uniqueIDPattern = regexp.MustCompile(`^A(ROA|IDA)[A-Z0-9]{12,}$`)
 
 // coversAction says whether the statement's Action (or NotAction) covers action.
 func (s rawStatement) coversAction(action string) bool {

@@ -3,6 +3,8 @@ package door
 import (
 	"strings"
 	"testing"
+
+	"github.com/xsdoctor/xsdoctor/policy"
 )
 
 func TestRawStatementsReadEveryForm(t *testing.T) {
@@ -28,7 +30,7 @@ func TestRawStatementsReadEveryForm(t *testing.T) {
 	if s.coversAction("kms:Decrypt") || !s.coversAction("kms:Encrypt") {
 		t.Errorf("NotAction kms:Decrypt must cover everything but kms:Decrypt")
 	}
-	if !uniqueIDPattern.MatchString(s.Principals[1]) || uniqueIDPattern.MatchString(s.Principals[0]) {
+	if !policy.IsUniqueID(s.Principals[1]) || policy.IsUniqueID(s.Principals[0]) {
 		t.Errorf("unique-id pattern is wrong for %v", s.Principals)
 	}
 }

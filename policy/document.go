@@ -28,6 +28,7 @@ type Statement struct {
 	Effect string // "Allow" or "Deny"
 	Index  int    // 1-based position in the Statement list
 	Line   int    // line of the statement's opening brace in the parsed text, 1-based
+	Text   string // the statement's JSON as written, for quoting in evidence and fixes
 
 	Principal    *Principals // nil when the element is absent
 	NotPrincipal *Principals
@@ -89,7 +90,9 @@ func ParseLimit(text string, limit int) (*Document, error) {
 		return nil, &SyntaxError{Line: 1, Column: 1, Msg: "empty policy document (hint: a policy is a JSON object {\"Version\":…,\"Statement\":[…]})"}
 	}
 	if trimmed[0] != '{' {
-		dec, err := url.QueryUnescape(strings.TrimSpace(text))
+		// IAM encodes documents per RFC 3986, where '+' is a plus, not a space: PathUnescape
+		// (QueryUnescape would turn a literal '+' in a condition value into a space).
+		dec, err := url.PathUnescape(strings.TrimSpace(text))
 		if err != nil {
 			return nil, &SyntaxError{Line: 1, Column: 1, Msg: fmt.Sprintf("not JSON and not URL-encoded JSON: %v", err)}
 		}
@@ -261,7 +264,7 @@ func (p *parser) statements() ([]rawStatement, error) {
 }
 
 func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, error) {
-	st := Statement{Index: index}
+	st := Statement{Index: index, Text: string(rs.raw)}
 	st.Line = strings.Count(p.src[:rs.off], "\n") + 1
 	// at is where an element's name appears in the statement, so that an error points at the
 	// element (its line) rather than at the statement's opening brace.

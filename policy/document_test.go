@@ -72,6 +72,15 @@ func TestParseAcceptsEveryForm(t *testing.T) {
 					t.Fatalf("got %+v", d)
 				}
 			}},
+		{"URL-encoded per RFC 3986, where + is a plus", url.PathEscape(`{"Version":"2012-10-17","Statement":[{"Sid":"a+b c","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}`),
+			func(t *testing.T, d *Document) {
+				if d.Statements[0].Sid != "a+b c" {
+					t.Fatalf("Sid = %q, want %q", d.Statements[0].Sid, "a+b c")
+				}
+				if want := `{"Sid":"a+b c","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}`; d.Statements[0].Text != want {
+					t.Fatalf("Text = %q, want the statement as written", d.Statements[0].Text)
+				}
+			}},
 		{"leading whitespace and BOM", "\ufeff\n  {\"Statement\":[]}",
 			func(t *testing.T, d *Document) {
 				if len(d.Statements) != 0 {
