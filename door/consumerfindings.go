@@ -142,7 +142,7 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 	const action = "secretsmanager:GetSecretValue"
 	var near []xsdoctor.Evidence
 	for _, p := range ids {
-		for _, s := range rawStatements(c.policyText(p.Name)) {
+		for _, s := range c.statements(p.Name) {
 			if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction(action) || s.NotResource {
 				continue
 			}
@@ -220,7 +220,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 	const action = "kms:Decrypt"
 	var alias, other []xsdoctor.Evidence
 	for _, p := range ids {
-		for _, s := range rawStatements(c.policyText(p.Name)) {
+		for _, s := range c.statements(p.Name) {
 			if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction(action) || s.NotResource {
 				continue
 			}

@@ -33,6 +33,14 @@ type check struct {
 	// sources maps a policy name (policy.Named.Name, or a grant id) to a human description used
 	// as Evidence.Source.
 	sources map[string]string
+	// parsed holds each policy document parsed once, by the name evidence uses for it: the
+	// evaluation and the explanations read the same parse.
+	parsed map[string]parsedPolicy
+}
+
+type parsedPolicy struct {
+	doc *policy.Document
+	err error
 }
 
 // Names of the policies the engine sees, as they appear in evidence.
@@ -61,7 +69,7 @@ func mustParse(text string) *policy.Document {
 }
 
 func newCheck(f xsdoctor.Facts) *check {
-	c := &check{f: f, sources: map[string]string{}}
+	c := &check{f: f, sources: map[string]string{}, parsed: map[string]parsedPolicy{}}
 	c.secretARN = first(f.Secret.ARN, f.Input.SecretARN, f.Input.SecretArg)
 	sa := parseARN(c.secretARN)
 	c.region = first(f.Input.Region, f.Secret.Region, sa.region)
@@ -127,7 +135,7 @@ func (c *check) keyPolicy() (*policy.Named, string) {
 	if k.Policy == "" {
 		return nil, "the key policy was not read"
 	}
-	doc, err := policy.ParseLimit(k.Policy, policy.MaxKeyPolicyBytes)
+	doc, err := c.parse(keyPolicyName, k.Policy, policy.MaxKeyPolicyBytes)
 	if err != nil {
 		return nil, fmt.Sprintf("the key policy does not parse: %v", err)
 	}
@@ -145,7 +153,7 @@ func (c *check) secretPolicy() (*policy.Named, string) {
 	if strings.TrimSpace(s.Policy) == "" || strings.TrimSpace(s.Policy) == "null" {
 		return nil, ""
 	}
-	doc, err := policy.ParseLimit(s.Policy, policy.MaxSecretPolicyBytes)
+	doc, err := c.parse(secretPolicyName, s.Policy, policy.MaxSecretPolicyBytes)
 	if err != nil {
 		return nil, fmt.Sprintf("the resource policy does not parse: %v", err)
 	}
@@ -171,7 +179,7 @@ func (c *check) grants() []policy.Grant {
 func (c *check) identity() (ids []policy.Named, boundary *policy.Named, problems []string) {
 	for _, p := range c.f.Role.Policies {
 		name := policyName(p)
-		doc, err := policy.Parse(p.Document)
+		doc, err := c.parse(name, p.Document, 0)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s does not parse: %v", name, err))
 			continue
@@ -181,7 +189,7 @@ func (c *check) identity() (ids []policy.Named, boundary *policy.Named, problems
 	}
 	if b := c.f.Role.Boundary; b != nil {
 		name := policyName(*b)
-		doc, err := policy.Parse(b.Document)
+		doc, err := c.parse(name, b.Document, 0)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("permissions boundary %s does not parse: %v", name, err))
 		} else {
@@ -199,23 +207,20 @@ func policyName(p xsdoctor.Policy) string {
 	return p.Name
 }
 
-// policyText returns the raw text of the policy evidence calls name.
-func (c *check) policyText(name string) string {
-	switch name {
-	case keyPolicyName:
-		return c.f.Key.Policy
-	case secretPolicyName:
-		return c.f.Secret.Policy
+// parse parses a policy once per Check, by the name evidence refers to it by.
+func (c *check) parse(name, text string, limit int) (*policy.Document, error) {
+	if p, ok := c.parsed[name]; ok {
+		return p.doc, p.err
 	}
-	for _, p := range c.f.Role.Policies {
-		if policyName(p) == name {
-			return p.Document
-		}
-	}
-	if b := c.f.Role.Boundary; b != nil && policyName(*b) == name {
-		return b.Document
-	}
-	return ""
+	doc, err := policy.ParseLimit(text, limit)
+	c.parsed[name] = parsedPolicy{doc, err}
+	return doc, err
+}
+
+// statements returns the statements of the policy evidence calls name, from the parse the
+// evaluation used; nil when it was not parsed or did not parse.
+func (c *check) statements(name string) []rawStatement {
+	return rawStatements(c.parsed[name].doc)
 }
 
 func readErrText(e *xsdoctor.ReadError) string {

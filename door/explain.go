@@ -47,7 +47,7 @@ func sidList(ev []xsdoctor.Evidence) string {
 
 // firstDeny finds the raw statement behind the first Deny evidence on policy name.
 func (c *check) firstDeny(name string, ev []xsdoctor.Evidence) (rawStatement, bool) {
-	stmts := rawStatements(c.policyText(name))
+	stmts := c.statements(name)
 	for _, e := range ev {
 		if e.Policy != name {
 			continue
@@ -75,9 +75,9 @@ func lookup(req policy.Request, key string) ([]string, bool) {
 // no near misses: Allow statements that cover the action and name the consumer but carry
 // conditions, with each condition's expected values beside the request's actual ones. A
 // condition whose plain string match is satisfied is left out when another one is not.
-func (c *check) rawConditionMisses(name, text, action string, req policy.Request) []xsdoctor.Evidence {
+func (c *check) rawConditionMisses(name, action string, req policy.Request) []xsdoctor.Evidence {
 	var out []xsdoctor.Evidence
-	for _, s := range rawStatements(text) {
+	for _, s := range c.statements(name) {
 		if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction(action) || !s.namesPrincipal(c.ids) || len(s.Condition) == 0 {
 			continue
 		}
@@ -132,9 +132,9 @@ func plainlySatisfied(op string, want, got []string, present bool) bool {
 
 // whoIsAllowed lists the Allow statements of a resource policy that cover action, with the
 // principals they name, so a reader sees whom the policy trusts instead of the consumer.
-func (c *check) whoIsAllowed(name, text, action string) []xsdoctor.Evidence {
+func (c *check) whoIsAllowed(name, action string) []xsdoctor.Evidence {
 	var out []xsdoctor.Evidence
-	for _, s := range rawStatements(text) {
+	for _, s := range c.statements(name) {
 		if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction(action) {
 			continue
 		}

@@ -291,7 +291,7 @@ func (c *check) keyExplicitDeny(res policy.Result) xsdoctor.Finding {
 func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 	miss := c.misses(res, conditionMiss, policy.TypeResource, policy.TypeGrant)
 	if len(miss) == 0 && len(res.Misses) == 0 {
-		miss = c.rawConditionMisses(keyPolicyName, c.f.Key.Policy, "kms:Decrypt", c.decrypt)
+		miss = c.rawConditionMisses(keyPolicyName, "kms:Decrypt", c.decrypt)
 	}
 	if len(miss) > 0 {
 		detail := "Secrets Manager decrypts with kms:ViaService = " + viaService(c.region) + ", kms:CallerAccount = " + c.consumer + " and the encryption context SecretARN = " + c.secretARN + "."
@@ -308,7 +308,7 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 		}
 		return f
 	}
-	ev := append(c.whoIsAllowed(keyPolicyName, c.f.Key.Policy, "kms:Decrypt"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource, policy.TypeGrant)...)
+	ev := append(c.whoIsAllowed(keyPolicyName, "kms:Decrypt"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource, policy.TypeGrant)...)
 	if len(c.f.Key.Grants) > 0 {
 		ev = append(ev, xsdoctor.Evidence{Source: "kms:ListGrants " + c.keyARN, Note: fmt.Sprintf("%d grant(s), none lets %s Decrypt this secret", len(c.f.Key.Grants), c.principal())})
 	}

@@ -111,7 +111,7 @@ func (c *check) secretExplicitDeny(res policy.Result) xsdoctor.Finding {
 
 // withConditions adds each matched statement's conditions, expected vs actual, to its evidence.
 func (c *check) withConditions(name string, ev []xsdoctor.Evidence, req policy.Request) []xsdoctor.Evidence {
-	stmts := rawStatements(c.policyText(name))
+	stmts := c.statements(name)
 	var out []xsdoctor.Evidence
 	for _, e := range ev {
 		added := false
@@ -143,9 +143,8 @@ func (c *check) withConditions(name string, ev []xsdoctor.Evidence, req policy.R
 // secretNoAllow explains an implicit deny by the secret policy: a dangling unique-id principal, a
 // statement naming the consumer whose condition failed, or nothing naming the consumer.
 func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
-	text := c.f.Secret.Policy
 	var stale []xsdoctor.Evidence
-	for _, s := range rawStatements(text) {
+	for _, s := range c.statements(secretPolicyName) {
 		if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction("secretsmanager:GetSecretValue") {
 			continue
 		}
@@ -173,7 +172,7 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	}
 	miss := c.misses(res, conditionMiss, policy.TypeResource)
 	if len(miss) == 0 && len(res.Misses) == 0 {
-		miss = c.rawConditionMisses(secretPolicyName, text, "secretsmanager:GetSecretValue", c.getSecret)
+		miss = c.rawConditionMisses(secretPolicyName, "secretsmanager:GetSecretValue", c.getSecret)
 	}
 	if len(miss) > 0 {
 		return xsdoctor.Finding{
@@ -187,7 +186,7 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	return xsdoctor.Finding{
 		Code:     xsdoctor.SecretPolicyNoAllow,
 		Summary:  fmt.Sprintf("No statement in the resource policy of %s allows %s secretsmanager:GetSecretValue", c.secretARN, c.principal()),
-		Evidence: append(c.whoIsAllowed(secretPolicyName, text, "secretsmanager:GetSecretValue"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource)...),
+		Evidence: append(c.whoIsAllowed(secretPolicyName, "secretsmanager:GetSecretValue"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource)...),
 		Fix:      c.secretPolicyFix("In account "+c.owner+", add this statement to the secret's resource policy.", true),
 	}
 }

@@ -25,12 +25,11 @@ type rawStatement struct {
 	Raw          json.RawMessage
 }
 
-// rawStatements returns the statements of a policy text as the engine parsed them (URL-encoded
-// text included); nil when it does not parse (the engine reports parse errors, this is only for
+// rawStatements returns the statements of a parsed policy in the form the explanations use; nil
+// for a policy that was not parsed (the engine reports parse errors, this is only for
 // explanations).
-func rawStatements(text string) []rawStatement {
-	doc, err := policy.Parse(text)
-	if err != nil {
+func rawStatements(doc *policy.Document) []rawStatement {
+	if doc == nil {
 		return nil
 	}
 	out := make([]rawStatement, 0, len(doc.Statements))

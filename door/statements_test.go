@@ -18,12 +18,12 @@ func TestRawStatementsReadEveryForm(t *testing.T) {
 		{"text that is not a policy", "not json", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := len(rawStatements(tc.text)); got != tc.want {
+			if got := len(statementsOf(tc.text)); got != tc.want {
 				t.Errorf("%d statements, want %d", got, tc.want)
 			}
 		})
 	}
-	s := rawStatements(doc(`{"Sid": "X", "Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::222222222222:root", "AROAOLDROLEDELETED0001"]}, "NotAction": "kms:Decrypt", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": false}}}`))[0]
+	s := statementsOf(doc(`{"Sid": "X", "Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::222222222222:root", "AROAOLDROLEDELETED0001"]}, "NotAction": "kms:Decrypt", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": false}}}`))[0]
 	if !s.NotPrincipal || !s.NotAction || len(s.Principals) != 2 || s.Condition["Bool"]["aws:SecureTransport"][0] != "false" {
 		t.Errorf("statement read as %+v", s)
 	}
@@ -50,4 +50,13 @@ func TestSecretNearMiss(t *testing.T) {
 			t.Errorf("secretNearMiss(%q) = %q, want %q", tc.pattern, got, tc.want)
 		}
 	}
+}
+
+// statementsOf parses text as Check does and returns its statements; nil when it does not parse.
+func statementsOf(text string) []rawStatement {
+	doc, err := policy.Parse(text)
+	if err != nil {
+		return nil
+	}
+	return rawStatements(doc)
 }
