@@ -201,13 +201,16 @@ type Evidence struct {
 	Note      string `json:"note,omitempty"`      // anything else, one line
 }
 
-// Fix says which account must change what, as a policy statement and as Terraform.
+// Fix says which account must change what: the statement that opens the door, the whole new
+// policy, standalone Terraform for that account, and ordered steps (SPEC §3, "A fix is whole and
+// checked": door evaluates the door with the fix applied before it is printed).
 type Fix struct {
 	Account   string   `json:"account"`             // the account where the change is made
 	Where     string   `json:"where"`               // e.g. "key policy of arn:aws:kms:…"
-	Statement string   `json:"statement,omitempty"` // policy statement JSON, indented
-	Terraform string   `json:"terraform,omitempty"` // Terraform snippet
-	Steps     []string `json:"steps,omitempty"`     // ordered steps, when a statement is not enough
+	Statement string   `json:"statement,omitempty"` // the statement that opens the door, JSON
+	Policy    string   `json:"policy,omitempty"`    // the complete new policy document, JSON
+	Terraform string   `json:"terraform,omitempty"` // standalone Terraform for Account, literal ARNs
+	Steps     []string `json:"steps,omitempty"`     // ordered steps, when a policy is not enough
 }
 
 // Live is the result of the optional live GetSecretValue (SPEC §3). The value is never kept.
