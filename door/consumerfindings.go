@@ -81,33 +81,20 @@ func (c *check) boundaryDeny(req policy.Request, sim *xsdoctor.Simulation, bound
 	}
 	st.Sid = "Boundary" + st.Sid
 	if boundary == nil {
-		// The simulator saw a boundary the probe could not read.
-		f.Fix = &xsdoctor.Fix{
-			Account:   c.consumer,
-			Where:     "permissions boundary of " + c.roleARN,
-			Statement: st.JSON(),
-			Terraform: "# Account " + c.consumer + ": the permissions boundary attached to " + c.roleARN + "\n" +
-				st.policyDocument("permissions_boundary", "keep the existing statements of the boundary"),
-			Steps: []string{
-				"Find the boundary: aws iam get-role --role-name " + c.f.Role.Name + " --query Role.PermissionsBoundary.",
-				"Add the statement to it (aws iam create-policy-version --set-as-default), or detach the boundary if it is not required.",
-			},
+		// The simulator saw a boundary the probe could not read: there is no policy to change
+		// here, only the statement it must gain.
+		f.Fix = c.render(nil, c.consumer, "permissions boundary of "+c.roleARN,
+			"Find the boundary: aws iam get-role --role-name "+roleName(c.roleARN)+" --query Role.PermissionsBoundary.",
+			"Add the statement shown to it (aws iam create-policy-version --set-as-default), or detach the boundary if it is not required.")
+		if doc, err := policy.Build(st); err == nil {
+			f.Fix.Statement = doc.StatementJSON(1)
 		}
+		return f
 	}
-	if boundary != nil {
-		f.Fix = &xsdoctor.Fix{
-			Account:   c.consumer,
-			Where:     "permissions boundary " + name,
-			Statement: st.JSON(),
-			Terraform: "# Account " + c.consumer + ": the permissions boundary " + name + "\n" +
-				st.policyDocument("permissions_boundary", "keep the existing statements of the boundary") +
-				"\nresource \"aws_iam_policy\" \"permissions_boundary\" {\n  # ... existing arguments ...\n  policy = data.aws_iam_policy_document.permissions_boundary.json\n}\n",
-			Steps: []string{
-				"In account " + c.consumer + ", add the statement to the boundary policy " + name + " (aws iam create-policy-version --policy-arn " + name + " --policy-document file://boundary.json --set-as-default).",
-				"A boundary is usually shared by many roles: check with its owners that widening it is acceptable.",
-			},
-		}
-	}
+	p := newPlan(xsdoctor.DoorConsumerIAM, boundaryTarget, name, boundary.Doc, st)
+	f.Fix = c.render(p, c.consumer, "permissions boundary "+name,
+		"In account "+c.consumer+", add the statement to the boundary policy "+name+": aws iam create-policy-version --policy-arn "+name+" --policy-document file://boundary.json --set-as-default, with the whole policy shown.",
+		"A boundary is usually shared by many roles: check with its owners that widening it is acceptable.")
 	return f
 }
 
@@ -127,13 +114,26 @@ func (c *check) iamExplicitDeny(req policy.Request, res policy.Result, boundary 
 		Detail:   "An explicit deny wins over every allow.",
 		Evidence: ev,
 	}
-	if len(ev) > 0 {
-		if s, ok := c.firstDeny(ev[0].Policy, ev); ok {
-			cond := fixCondition{Op: "StringNotEquals", Key: "secretsmanager:SecretId", Values: []string{c.secretARN}}
+	switch {
+	case len(ev) > 0 && strings.Contains(ev[0].Policy, ":aws:policy/"):
+		// An AWS managed policy cannot be edited; only detaching it helps.
+		f.Fix = c.render(nil, c.consumer, "AWS managed policy "+ev[0].Policy+" attached to "+c.roleARN,
+			"In account "+c.consumer+", detach "+ev[0].Policy+" from the role (aws iam detach-role-policy --role-name "+roleName(c.roleARN)+" --policy-arn "+ev[0].Policy+") and attach only what the role needs.")
+	case len(ev) > 0:
+		if doc, st := c.firstDeny(ev[0].Policy, ev); st != nil {
+			key := "secretsmanager:SecretId"
 			if req.Action == "kms:Decrypt" {
-				cond = fixCondition{Op: "StringNotEquals", Key: "kms:EncryptionContext:SecretARN", Values: []string{c.secretARN}}
+				key = "kms:EncryptionContext:SecretARN"
 			}
-			f.Fix = c.denyExemptionFix(c.consumer, where+" "+ev[0].Policy+" of "+c.roleARN, ev[0].Policy, s, cond,
+			t := managedPolicyTarget
+			switch {
+			case code == xsdoctor.IAMBoundaryDeny:
+				t = boundaryTarget
+			case c.inline(ev[0].Policy):
+				t = inlinePolicyTarget
+			}
+			f.Fix = c.denyExemptionFix(xsdoctor.DoorConsumerIAM, t, ev[0].Policy, doc, st.Index, "StringNotEquals", key, c.secretARN,
+				c.consumer, where+" "+ev[0].Policy+" of "+c.roleARN,
 				"In account "+c.consumer+", stop the Deny applying to "+req.Action+" for this secret.")
 		}
 	}
@@ -144,19 +144,14 @@ func (c *check) iamExplicitDeny(req policy.Request, res policy.Result, boundary 
 func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Finding {
 	const action = "secretsmanager:GetSecretValue"
 	var near []xsdoctor.Evidence
-	for _, p := range ids {
-		for _, s := range c.statements(p.Name) {
-			if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction(action) || s.NotResource {
-				continue
-			}
-			for _, r := range s.Resources {
-				if why := secretNearMiss(r, c.secretARN); why != "" {
-					e := c.rawEvidence(p.Name, s, why)
-					e.Condition = "Resource"
-					e.Expected = c.secretARN
-					e.Actual = r
-					near = append(near, e)
-				}
+	for _, m := range c.resourceMisses(res) {
+		for _, r := range m.Expected {
+			if why := secretNearMiss(r, c.secretARN); why != "" {
+				e := c.refEvidence(m.Statement, why)
+				e.Condition = "Resource"
+				e.Expected = c.secretARN
+				e.Actual = r
+				near = append(near, e)
 			}
 		}
 	}
@@ -168,7 +163,7 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 				c.roleARN, near[0].Actual, sidList(near), c.secretARN),
 			Detail:   "A secret's ARN ends with a hyphen and 6 random characters; name it exactly, or as name-?????? in the right region and account.",
 			Evidence: sortEvidence(near),
-			Fix:      c.iamFix("In account "+c.consumer+", allow GetSecretValue on the full secret ARN (or correct the Resource of the statement in the evidence).", c.iamSecretStatement(), "read-cross-account-secret"),
+			Fix:      c.iamFix("In account "+c.consumer+", allow GetSecretValue on the full secret ARN (or correct the Resource of the statement in the evidence).", c.iamSecretStatement().Sid),
 		}
 	}
 	ev := c.misses(res, append(conditionMiss, otherMiss...), policy.TypeIdentity)
@@ -181,7 +176,7 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 		Summary:  fmt.Sprintf("No identity policy of %s allows secretsmanager:GetSecretValue on %s", c.roleARN, c.secretARN),
 		Detail:   "A cross-account read needs the consumer's own IAM allow as well as the secret's resource policy.",
 		Evidence: ev,
-		Fix:      c.iamFix("In account "+c.consumer+", add this statement to the role.", c.iamSecretStatement(), "read-cross-account-secret"),
+		Fix:      c.iamFix("In account "+c.consumer+", add this statement to the role.", c.iamSecretStatement().Sid),
 	}
 }
 
@@ -224,30 +219,22 @@ func secretNearMiss(pattern, arn string) string {
 func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding {
 	const action = "kms:Decrypt"
 	var alias, other []xsdoctor.Evidence
-	for _, p := range ids {
-		for _, s := range c.statements(p.Name) {
-			if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction(action) || s.NotResource {
-				continue
-			}
-			for _, r := range s.Resources {
-				if policy.MatchWildcard(r, c.keyARN, false) {
-					continue
-				}
-				e := c.rawEvidence(p.Name, s, "")
-				e.Condition = "Resource"
-				e.Expected = c.keyARN
-				e.Actual = r
-				switch {
-				case strings.Contains(r, ":alias/") || strings.HasPrefix(r, "alias/"):
-					e.Note = "an alias ARN in Resource matches the alias, never the key Decrypt is authorized against"
-					alias = append(alias, e)
-				case !strings.HasPrefix(r, "arn:"):
-					e.Note = "a key id or alias name is not an ARN and never matches"
-					alias = append(alias, e)
-				case parseARN(r).service == "kms":
-					e.Note = "does not cover the key (check the account and region)"
-					other = append(other, e)
-				}
+	for _, m := range c.resourceMisses(res) {
+		for _, r := range m.Expected {
+			e := c.refEvidence(m.Statement, "")
+			e.Condition = "Resource"
+			e.Expected = c.keyARN
+			e.Actual = r
+			switch {
+			case strings.Contains(r, ":alias/") || strings.HasPrefix(r, "alias/"):
+				e.Note = "an alias ARN in Resource matches the alias, never the key Decrypt is authorized against"
+				alias = append(alias, e)
+			case !strings.HasPrefix(r, "arn:"):
+				e.Note = "a key id or alias name is not an ARN and never matches"
+				alias = append(alias, e)
+			case parseARN(r).service == "kms":
+				e.Note = "does not cover the key (check the account and region)"
+				other = append(other, e)
 			}
 		}
 	}
@@ -258,7 +245,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 			Summary:  fmt.Sprintf("%s allows kms:Decrypt on %s%s, an alias or key id; Decrypt is authorized against the key ARN %s", c.roleARN, alias[0].Actual, sidList(alias), c.keyARN),
 			Detail:   "In an IAM policy a KMS key must be named by its key ARN; an alias ARN applies to the alias, not the key. To use aliases, allow arn:aws:kms:" + c.region + ":" + c.keyAcct + ":key/* with a kms:ResourceAliases condition.",
 			Evidence: sortEvidence(alias),
-			Fix:      c.iamFix("In account "+c.consumer+", name the key ARN instead of the alias.", c.iamKMSStatement(), "decrypt-cross-account-secret"),
+			Fix:      c.iamFix("In account "+c.consumer+", name the key ARN instead of the alias.", c.iamKMSStatement().Sid),
 		}
 	}
 	ev := append(other, c.misses(res, append(conditionMiss, otherMiss...), policy.TypeIdentity)...)
@@ -277,7 +264,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 		Summary:  fmt.Sprintf("No identity policy of %s allows kms:Decrypt on %s", c.roleARN, c.keyARN),
 		Detail:   detail,
 		Evidence: sortEvidence(ev),
-		Fix:      c.iamFix("In account "+c.consumer+", add this statement to the role.", c.iamKMSStatement(), "decrypt-cross-account-secret"),
+		Fix:      c.iamFix("In account "+c.consumer+", add this statement to the role.", c.iamKMSStatement().Sid),
 	}
 }
 
@@ -315,4 +302,26 @@ func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, 
 			{Source: "local evaluation", Note: fmt.Sprintf("%s on %s: %s", req.Action, req.Resource, local)},
 		},
 	}
+}
+
+// resourceMisses are the engine's near misses on the Resource of the consumer's identity
+// statements that cover the action: the statements a reader meant for this secret or key.
+func (c *check) resourceMisses(res policy.Result) []policy.Miss {
+	var out []policy.Miss
+	for _, m := range res.Misses {
+		if fromRead(m.Statement) && m.Statement.Type == policy.TypeIdentity && m.Element == "Resource" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// inline says whether the role's policy of that name is an inline policy.
+func (c *check) inline(name string) bool {
+	for _, p := range c.f.Role.Policies {
+		if policyName(p) == name {
+			return p.Kind == "inline"
+		}
+	}
+	return false
 }

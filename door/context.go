@@ -25,7 +25,6 @@ type check struct {
 	// roleGuessed is true when the role ARN was derived from a session ARN because GetRole
 	// could not be read: the path is then missing (IAM User Guide, "IAM identifiers").
 	roleGuessed bool
-	ids         consumerIDs
 
 	getSecret policy.Request // the consumer's secretsmanager:GetSecretValue
 	decrypt   policy.Request // the kms:Decrypt Secrets Manager makes for it
@@ -36,6 +35,11 @@ type check struct {
 	// parsed holds each policy document parsed once, by the name evidence uses for it: the
 	// evaluation and the explanations read the same parse.
 	parsed map[string]parsedPolicy
+
+	// plans holds each printed fix as policy values, for verifyFixes (fix.go); verifying marks
+	// the check that re-judges a door with a fix applied.
+	plans     map[*xsdoctor.Fix]*fixPlan
+	verifying bool
 }
 
 type parsedPolicy struct {
@@ -81,11 +85,6 @@ func newCheck(f xsdoctor.Facts) *check {
 	c.roleARN = first(f.Role.ARN, roleFromSession(f.Input.ConsumerArg))
 	c.roleGuessed = strings.Contains(f.Input.ConsumerArg, ":assumed-role/") && (f.Role.ARN == "" || f.Role.Err != nil)
 	c.consumer = first(f.Consumer.ID, parseARN(first(f.Input.ConsumerArg, c.roleARN)).account)
-	session := ""
-	if strings.Contains(f.Input.ConsumerArg, ":assumed-role/") {
-		session = f.Input.ConsumerArg
-	}
-	c.ids = consumerIDs{Partition: c.partition, Account: c.consumer, RoleARN: c.roleARN, SessionARN: session, RoleID: f.Role.ID}
 
 	var now time.Time
 	if f.Now != "" {
@@ -215,12 +214,6 @@ func (c *check) parse(name, text string, limit int) (*policy.Document, error) {
 	doc, err := policy.ParseLimit(text, limit)
 	c.parsed[name] = parsedPolicy{doc, err}
 	return doc, err
-}
-
-// statements returns the statements of the policy evidence calls name, from the parse the
-// evaluation used; nil when it was not parsed or did not parse.
-func (c *check) statements(name string) []rawStatement {
-	return rawStatements(c.parsed[name].doc)
 }
 
 func readErrText(e *xsdoctor.ReadError) string {

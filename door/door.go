@@ -41,6 +41,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: "AWS"}
 	}
 	d.Doors = []xsdoctor.Door{c.keyDoor(), c.secretDoor(), c.consumerDoor()}
+	c.verifyFixes(&d)
 	for i := range d.Doors {
 		if d.Doors[i].Findings == nil {
 			d.Doors[i].Findings = []xsdoctor.Finding{}

@@ -55,7 +55,7 @@ func doorCases() []doorCase {
 			doors: [3]xsdoctor.State{closed, open, open}, exit: 1,
 			codes: []xsdoctor.Code{xsdoctor.KeyAWSManaged},
 			fixHas: map[xsdoctor.Code][]string{xsdoctor.KeyAWSManaged: {
-				"update-secret --secret-id " + secretARN, "put-secret-value", "aws_kms_key", "kms_key_id", roleARN, "secretsmanager.us-east-1.amazonaws.com",
+				"update-secret --secret-id " + secretARN, "rotate-secret", "aws_kms_key", "kms_key_id", roleARN, "secretsmanager.us-east-1.amazonaws.com",
 			}},
 		},
 		{
@@ -86,8 +86,9 @@ func doorCases() []doorCase {
 			codes:    []xsdoctor.Code{xsdoctor.KeyPolicyNoAllow},
 			evidence: []wantEvidence{{code: xsdoctor.KeyPolicyNoAllow, sid: "Enable IAM User Permissions", index: 1}},
 			fixHas: map[xsdoctor.Code][]string{xsdoctor.KeyPolicyNoAllow: {
-				`"AWS": "` + roleARN + `"`, `"kms:CallerAccount": "222222222222"`, `"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"`,
-				`"kms:EncryptionContext:SecretARN": "` + secretARN + `"`, `data "aws_iam_policy_document"`, `resource "aws_kms_key"`,
+				"\"AWS\": [\n      \"" + roleARN + `"`, "\"kms:CallerAccount\": [\n        \"222222222222\"", "\"kms:ViaService\": [\n        \"secretsmanager.us-east-1.amazonaws.com\"",
+				"\"kms:EncryptionContext:SecretARN\": [\n        \"" + secretARN + `"`, `resource "aws_kms_key_policy"`, `key_id = "` + keyARN + `"`,
+				`"Sid": "Enable IAM User Permissions"`, "put-key-policy --key-id " + keyARN,
 			}},
 		},
 		{
@@ -192,7 +193,7 @@ func doorCases() []doorCase {
 			doors:  [3]xsdoctor.State{open, closed, open}, exit: 1,
 			codes: []xsdoctor.Code{xsdoctor.SecretPolicyMissing},
 			fixHas: map[xsdoctor.Code][]string{xsdoctor.SecretPolicyMissing: {
-				`resource "aws_secretsmanager_secret_policy"`, `secret_arn = "` + secretARN + `"`, `"AWS": "` + roleARN + `"`, "put-resource-policy",
+				`resource "aws_secretsmanager_secret_policy"`, `secret_arn = "` + secretARN + `"`, "\"AWS\": [\n      \"" + roleARN + `"`, "put-resource-policy",
 			}},
 		},
 		{
@@ -287,7 +288,7 @@ func doorCases() []doorCase {
 			doors: [3]xsdoctor.State{open, open, closed}, exit: 1,
 			codes:  []xsdoctor.Code{xsdoctor.IAMNoSecretAllow},
 			absent: []xsdoctor.Code{xsdoctor.SimulationDisagrees},
-			fixHas: map[xsdoctor.Code][]string{xsdoctor.IAMNoSecretAllow: {`"Resource": "` + secretARN + `"`, `resource "aws_iam_role_policy"`, `role   = "orders-api-task"`}},
+			fixHas: map[xsdoctor.Code][]string{xsdoctor.IAMNoSecretAllow: {"\"Resource\": [\n    \"" + secretARN + `"`, `resource "aws_iam_role_policy"`, `role   = "orders-api-task"`, `name   = "xsdoctor-read-prod-orders-postgres"`}},
 		},
 		{
 			name: "a consumer role relying on SecretsManagerReadWrite has no kms:Decrypt",
@@ -298,7 +299,7 @@ func doorCases() []doorCase {
 			},
 			doors: [3]xsdoctor.State{open, open, closed}, exit: 1,
 			codes:  []xsdoctor.Code{xsdoctor.IAMNoKMSAllow},
-			fixHas: map[xsdoctor.Code][]string{xsdoctor.IAMNoKMSAllow: {`"Resource": "` + keyARN + `"`, `"kms:Decrypt"`}},
+			fixHas: map[xsdoctor.Code][]string{xsdoctor.IAMNoKMSAllow: {"\"Resource\": [\n    \"" + keyARN + `"`, `"kms:Decrypt"`}},
 		},
 		{
 			name: "a consumer kms statement naming the alias ARN never matches the key",
@@ -478,7 +479,7 @@ func doorCases() []doorCase {
 			},
 			doors: [3]xsdoctor.State{closed, open, open}, exit: 1,
 			codes:  []xsdoctor.Code{xsdoctor.KeyInOtherAccount, xsdoctor.KeyPolicyNoAllow},
-			fixHas: map[xsdoctor.Code][]string{xsdoctor.KeyPolicyNoAllow: {"Account 333333333333"}},
+			fixHas: map[xsdoctor.Code][]string{xsdoctor.KeyPolicyNoAllow: {"fix for account 333333333333"}},
 		},
 		{
 			name: "an owner inspector that cannot be assumed leaves the owner-side doors unknown",

@@ -26,8 +26,8 @@ func (c *check) refEvidence(ref policy.StatementRef, note string) xsdoctor.Evide
 	}
 }
 
-// rawEvidence turns a raw statement into evidence.
-func (c *check) rawEvidence(policyName string, s rawStatement, note string) xsdoctor.Evidence {
+// stmtEvidence turns a statement of policy policyName into evidence.
+func (c *check) stmtEvidence(policyName string, s *policy.Statement, note string) xsdoctor.Evidence {
 	return c.refEvidence(policy.StatementRef{Policy: policyName, Sid: s.Sid, Index: s.Index, Effect: s.Effect}, note)
 }
 

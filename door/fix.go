@@ -1,232 +1,356 @@
 package door
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/policy"
 )
 
-// fixStatement is a policy statement a fix proposes, rendered both as JSON and as a Terraform
-// aws_iam_policy_document statement block so the two never disagree.
-type fixStatement struct {
-	Sid        string
-	Effect     string
-	Principals []string // Principal.AWS; empty for identity policies
-	Actions    []string
-	Resources  []string
-	Conditions []fixCondition
+// A fix is whole and checked (SPEC §3): it is built as policy values — the statement that opens
+// the door, and the complete new policy (today's statements, none removed, plus that one) —
+// rendered by policy.Marshal and, apart from the judgement, as standalone Terraform
+// (terraform.go). Before the diagnosis is returned, verifyFixes applies each fix to the facts
+// and judges the door again: it must open, and nobody the old policy let in may lose access.
+
+// target is the policy a fix replaces or adds.
+type target int
+
+const (
+	keyPolicyTarget     target = iota + 1 // the key policy (PutKeyPolicy, policy name "default")
+	secretPolicyTarget                    // the secret's resource policy (PutResourcePolicy)
+	inlinePolicyTarget                    // an inline policy of the consumer role (PutRolePolicy), new or replaced
+	managedPolicyTarget                   // a customer managed policy attached to the role (CreatePolicyVersion)
+	boundaryTarget                        // the role's permissions boundary (CreatePolicyVersion)
+	newKeyTarget                          // a new customer managed key for a secret on the AWS managed key
+)
+
+// fixPlan is a fix as values: which policy it changes, the policy before and after, and the
+// statement that opens the door. render turns it into an xsdoctor.Fix; apply puts it into facts.
+type fixPlan struct {
+	door   xsdoctor.DoorID
+	target target
+	name   string           // inline or managed policy name/ARN, boundary ARN, or the new key's alias
+	old    *policy.Document // nil when there is no policy today
+	doc    *policy.Document // the complete new policy
+	stmt   int              // 1-based index in doc of the statement that opens the door
 }
 
-type fixCondition struct {
-	Op, Key string
-	Values  []string
+// newPlan adds st to old (nil: a new policy) and returns the plan; nil when the policy cannot
+// be built, which leaves the finding without a fix rather than with a wrong one.
+func newPlan(door xsdoctor.DoorID, t target, name string, old *policy.Document, st policy.Statement) *fixPlan {
+	var doc *policy.Document
+	var err error
+	if old == nil {
+		doc, err = policy.Build(st)
+	} else {
+		doc, err = old.WithStatements(st)
+	}
+	if err != nil {
+		return nil
+	}
+	return &fixPlan{door: door, target: t, name: name, old: old, doc: doc, stmt: len(doc.Statements)}
 }
 
-// JSON renders the statement as indented JSON with keys in the order people write them.
-func (s fixStatement) JSON() string {
-	var b bytes.Buffer
-	b.WriteString("{\n")
-	var lines []string
-	if s.Sid != "" {
-		lines = append(lines, fmt.Sprintf("  \"Sid\": %s", jsonString(s.Sid)))
+// text is the new policy as JSON.
+func (p *fixPlan) text() string {
+	b, err := policy.Marshal(p.doc)
+	if err != nil {
+		return ""
 	}
-	lines = append(lines, fmt.Sprintf("  \"Effect\": %s", jsonString(s.Effect)))
-	if len(s.Principals) > 0 {
-		lines = append(lines, fmt.Sprintf("  \"Principal\": {\"AWS\": %s}", jsonList(s.Principals)))
+	return string(b)
+}
+
+// apply returns a copy of the facts with the fix made, as the account owner would make it. The
+// copy shares nothing the fix changes with f.
+func (p *fixPlan) apply(f xsdoctor.Facts, c *check) xsdoctor.Facts {
+	text := p.text()
+	// The simulator's answers were for the policies as they were; a re-judged door must not
+	// read them (a real re-run would simulate again).
+	f.Simulations, f.SimulationErr = nil, nil
+	switch p.target {
+	case keyPolicyTarget:
+		f.Key.Policy = text
+	case secretPolicyTarget:
+		f.Secret.Policy = text
+	case inlinePolicyTarget, managedPolicyTarget:
+		ps := slices.Clone(f.Role.Policies)
+		replaced := false
+		for i := range ps {
+			if policyName(ps[i]) == p.name {
+				ps[i].Document, replaced = text, true
+			}
+		}
+		if !replaced {
+			ps = append(ps, xsdoctor.Policy{Kind: "inline", Name: p.name, Document: text})
+		}
+		f.Role.Policies = ps
+	case boundaryTarget:
+		if f.Role.Boundary != nil {
+			b := *f.Role.Boundary
+			b.Document = text
+			f.Role.Boundary = &b
+		}
+	case newKeyTarget:
+		// The key the fix creates, with a stand-in ARN: Terraform chooses the real one.
+		arn := "arn:" + c.partition + ":kms:" + c.region + ":" + c.owner + ":key/00000000-0000-4000-8000-00000000f1c5"
+		f.Secret.KMSKeyID = arn
+		f.Key = xsdoctor.Key{ARN: arn, Account: c.owner, Region: c.region, Manager: "CUSTOMER", State: "Enabled", Policy: text}
+		f.KeyOwner = nil
 	}
-	lines = append(lines, fmt.Sprintf("  \"Action\": %s", jsonList(s.Actions)))
-	lines = append(lines, fmt.Sprintf("  \"Resource\": %s", jsonList(s.Resources)))
-	if len(s.Conditions) > 0 {
-		var cb strings.Builder
-		cb.WriteString("  \"Condition\": {\n")
-		ops := s.conditionsByOp()
-		for i, op := range ops {
-			fmt.Fprintf(&cb, "    %s: {\n", jsonString(op.op))
-			for j, c := range op.conds {
-				fmt.Fprintf(&cb, "      %s: %s", jsonString(c.Key), jsonList(c.Values))
-				if j < len(op.conds)-1 {
-					cb.WriteString(",")
+	return f
+}
+
+// render makes the printed fix: statement, whole policy, Terraform and steps. The plan is kept
+// beside the fix so that verifyFixes can check it before the diagnosis is returned.
+func (c *check) render(p *fixPlan, account, where string, steps ...string) *xsdoctor.Fix {
+	fx := &xsdoctor.Fix{Account: account, Where: where, Steps: steps}
+	if p == nil {
+		return fx
+	}
+	fx.Statement = p.doc.StatementJSON(p.stmt)
+	fx.Policy = p.text()
+	fx.Terraform = c.terraform(p, account)
+	if c.plans == nil {
+		c.plans = map[*xsdoctor.Fix]*fixPlan{}
+	}
+	c.plans[fx] = p
+	return fx
+}
+
+// verifyFixes re-judges every door that has a fix with the fix applied. A fix that does not
+// open its door (alone, or together with the other fixes of the same door, when several
+// findings close it), or that takes access away from anyone the old policy let in, is not
+// printed as a policy: its finding keeps the steps and says why.
+func (c *check) verifyFixes(d *xsdoctor.Diagnosis) {
+	for i := range d.Doors {
+		door := &d.Doors[i]
+		var all []*fixPlan
+		for _, fd := range door.Findings {
+			if p := c.plans[fd.Fix]; p != nil {
+				all = append(all, p)
+			}
+		}
+		for j := range door.Findings {
+			fx := door.Findings[j].Fix
+			p := c.plans[fx]
+			if p == nil {
+				continue
+			}
+			problem := ""
+			if c.opens(door.Door, p) || len(all) > 1 && c.opens(door.Door, all...) {
+				problem = keepsAccess(p, c)
+			} else {
+				problem = "with this change applied xsdoctor still judges the " + string(door.Door) + " door closed"
+			}
+			if problem != "" {
+				fx.Statement, fx.Policy, fx.Terraform = "", "", ""
+				fx.Steps = append(fx.Steps, "xsdoctor did not print a policy for this fix: "+problem+". Change the policy by hand, then run xsdoctor check again.")
+			}
+		}
+	}
+}
+
+// opens judges door again with the plans applied; true unless it is still closed (a door whose
+// other facts were unread can be unknown at best).
+func (c *check) opens(door xsdoctor.DoorID, plans ...*fixPlan) bool {
+	f := c.f
+	for _, p := range plans {
+		f = p.apply(f, c)
+	}
+	again := newCheck(f)
+	again.verifying = true
+	var fs []xsdoctor.Finding
+	switch door {
+	case xsdoctor.DoorKeyPolicy:
+		fs = again.keyDoor().Findings
+	case xsdoctor.DoorSecretPolicy:
+		fs = again.secretDoor().Findings
+	case xsdoctor.DoorConsumerIAM:
+		fs = again.consumerDoor().Findings
+	}
+	return xsdoctor.DoorState(fs) != xsdoctor.StateClosed
+}
+
+// keepsAccess compares who the policy lets in before and after the fix: every principal and
+// action an Allow statement of the old policy names is evaluated against both, and none may go
+// from allowed to denied. "" when nobody loses access.
+func keepsAccess(p *fixPlan, c *check) string {
+	if p.old == nil {
+		return "" // a new policy takes nothing away
+	}
+	base := c.getSecret
+	if p.door == xsdoctor.DoorKeyPolicy {
+		base = c.decrypt
+	}
+	resourceSide := p.target == keyPolicyTarget || p.target == secretPolicyTarget
+	eval := func(doc *policy.Document, req policy.Request) policy.Decision {
+		named := &policy.Named{Name: "policy", Doc: doc}
+		if resourceSide {
+			return policy.Evaluate(req, policy.Set{Identity: []policy.Named{{Name: assumedIdentity, Doc: allowAllIdentity}}, Resource: named}).Decision
+		}
+		return policy.Evaluate(req, policy.Set{Identity: []policy.Named{*named}, Resource: &policy.Named{Name: assumedResource, Doc: allowAllResource}}).Decision
+	}
+	for _, req := range accessProbes(p.old, base, resourceSide) {
+		if eval(p.old, req) == policy.Allow && eval(p.doc, req) != policy.Allow {
+			return fmt.Sprintf("it would take %s on %s away from %s", req.Action, req.Resource, req.Principal.ARN)
+		}
+	}
+	return ""
+}
+
+// accessProbes lists the requests an old policy's Allow statements speak about: each principal
+// they name (resource policies) or the consumer (identity policies), each action, on the door's
+// resource or the resources named, with the door's request context for that principal.
+func accessProbes(old *policy.Document, base policy.Request, resourceSide bool) []policy.Request {
+	var out []policy.Request
+	for _, st := range old.Statements {
+		if !strings.EqualFold(st.Effect, "Allow") {
+			continue
+		}
+		principals := []policy.Principal{base.Principal}
+		if resourceSide {
+			principals = probePrincipals(st.Principal)
+		}
+		resources := []string{base.Resource}
+		if !resourceSide && st.NotResource == nil {
+			resources = nil
+			for _, r := range st.Resource {
+				resources = append(resources, strings.ReplaceAll(strings.ReplaceAll(r, "*", "x"), "?", "x"))
+			}
+		}
+		for _, pr := range principals {
+			for _, a := range st.Action {
+				for _, r := range resources {
+					out = append(out, withPrincipal(base, pr, a, r))
 				}
-				cb.WriteString("\n")
 			}
-			cb.WriteString("    }")
-			if i < len(ops)-1 {
-				cb.WriteString(",")
-			}
-			cb.WriteString("\n")
 		}
-		cb.WriteString("  }")
-		lines = append(lines, cb.String())
-	}
-	b.WriteString(strings.Join(lines, ",\n"))
-	b.WriteString("\n}")
-	return b.String()
-}
-
-type opGroup struct {
-	op    string
-	conds []fixCondition
-}
-
-// conditionsByOp groups conditions by operator, keeping first-seen order (a JSON object cannot
-// repeat an operator).
-func (s fixStatement) conditionsByOp() []opGroup {
-	var out []opGroup
-	idx := map[string]int{}
-	for _, c := range s.Conditions {
-		i, ok := idx[c.Op]
-		if !ok {
-			i = len(out)
-			idx[c.Op] = i
-			out = append(out, opGroup{op: c.Op})
-		}
-		out[i].conds = append(out[i].conds, c)
 	}
 	return out
 }
 
-// TerraformStatement renders the statement as a `statement { … }` block of
-// data "aws_iam_policy_document", indented by indent.
-func (s fixStatement) TerraformStatement(indent string) string {
-	var b strings.Builder
-	w := func(format string, a ...any) { b.WriteString(indent + fmt.Sprintf(format, a...) + "\n") }
-	w("statement {")
-	if s.Sid != "" {
-		w("  sid       = %s", jsonString(s.Sid))
+// probePrincipals turns a Principal element's AWS entries into principals to ask about.
+func probePrincipals(p *policy.Principals) []policy.Principal {
+	if p == nil {
+		return nil
 	}
-	w("  effect    = %s", jsonString(s.Effect))
-	w("  actions   = %s", hclList(s.Actions))
-	w("  resources = %s", hclList(s.Resources))
-	if len(s.Principals) > 0 {
-		w("")
-		w("  principals {")
-		w("    type        = \"AWS\"")
-		w("    identifiers = %s", hclList(s.Principals))
-		w("  }")
+	entries := p.AWS
+	if p.Wildcard {
+		entries = []string{"arn:aws:iam::999999999999:role/anyone"}
 	}
-	for _, c := range s.Conditions {
-		w("")
-		w("  condition {")
-		w("    test     = %s", jsonString(c.Op))
-		w("    variable = %s", jsonString(c.Key))
-		w("    values   = %s", hclList(c.Values))
-		w("  }")
+	var out []policy.Principal
+	for _, e := range entries {
+		switch {
+		case len(e) == 12 && strings.Trim(e, "0123456789") == "":
+			out = append(out, policy.Principal{ARN: "arn:aws:iam::" + e + ":root", Account: e})
+		case strings.HasPrefix(e, "arn:"):
+			a := parseARN(e)
+			pr := policy.Principal{ARN: e, Account: a.account}
+			if strings.HasPrefix(a.resource, "role/") {
+				pr.RoleARN = e
+			}
+			out = append(out, pr)
+		}
 	}
-	w("}")
-	return strings.ReplaceAll(b.String(), indent+"\n", "\n")
+	for _, s := range p.Service {
+		out = append(out, policy.Principal{ARN: s, Type: policy.Service, Service: s})
+	}
+	return out
 }
 
-// policyDocument renders a data "aws_iam_policy_document" block holding the statement, with an
-// optional comment line inside it (e.g. "keep the existing statements").
-func (s fixStatement) policyDocument(name, keepComment string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "data \"aws_iam_policy_document\" %q {\n", name)
-	if keepComment != "" {
-		fmt.Fprintf(&b, "  # %s\n\n", keepComment)
+// withPrincipal is the door's request asked for another principal, action and resource: the
+// principal's own keys replace the consumer's, everything else about the request is the same.
+func withPrincipal(base policy.Request, p policy.Principal, action, resource string) policy.Request {
+	req := base
+	req.Principal, req.Action, req.Resource = p, action, resource
+	req.Context = map[string][]string{}
+	for k, v := range base.Context {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "aws:principal") || lk == "kms:calleraccount" {
+			continue
+		}
+		req.Context[k] = v
 	}
-	b.WriteString(s.TerraformStatement("  "))
-	b.WriteString("}\n")
-	return b.String()
+	if p.Account != "" {
+		req.Context["aws:PrincipalAccount"] = []string{p.Account}
+		req.Context["aws:PrincipalArn"] = []string{p.ARN}
+		if strings.HasPrefix(action, "kms:") {
+			req.Context["kms:CallerAccount"] = []string{p.Account}
+		}
+	}
+	if p.Type == policy.Service {
+		req.Context["aws:PrincipalIsAWSService"] = []string{"true"}
+		req.Context["aws:PrincipalServiceName"] = []string{p.Service}
+	}
+	return req
 }
 
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-// jsonList renders one value as a string and several as a list, as AWS policies are written.
-func jsonList(vals []string) string {
-	if len(vals) == 1 {
-		return jsonString(vals[0])
-	}
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = jsonString(v)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-func hclList(vals []string) string {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		// HCL string escapes match JSON's for these values; "${" would interpolate, so escape it.
-		parts[i] = strings.ReplaceAll(jsonString(v), "${", "$${")
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
-
-// tfName makes a Terraform identifier from a resource name.
-func tfName(s string) string {
-	s = nonIdent.ReplaceAllString(strings.ToLower(s), "_")
-	s = strings.Trim(s, "_")
-	if s == "" || (s[0] >= '0' && s[0] <= '9') {
-		s = "x_" + s
-	}
-	return s
-}
-
-// --- The statements each door's fix proposes. ---
+// --- The statements each door's fix adds, as policy values. ---
 
 // keyStatement is the key-policy statement that lets the consumer decrypt through Secrets
 // Manager only, for this secret only: the conditions Secrets Manager's own AWS managed key uses
 // (kms:ViaService, kms:CallerAccount), pinned to the consumer's account, plus the encryption
 // context's SecretARN (Secrets Manager User Guide, "Secret encryption and decryption"; AWS KMS
 // Developer Guide, "Allowing users in other accounts to use a KMS key").
-func (c *check) keyStatement() fixStatement {
-	return fixStatement{
-		Sid:        "AllowDecryptViaSecretsManagerFor" + sidWord(c.roleARN),
-		Effect:     "Allow",
-		Principals: []string{c.roleARN},
-		Actions:    []string{"kms:Decrypt"},
-		Resources:  []string{"*"},
-		Conditions: []fixCondition{
-			{Op: "StringEquals", Key: "kms:ViaService", Values: []string{viaService(c.region)}},
-			{Op: "StringEquals", Key: "kms:CallerAccount", Values: []string{c.consumer}},
-			{Op: "StringEquals", Key: "kms:EncryptionContext:SecretARN", Values: []string{c.secretARN}},
+func (c *check) keyStatement() policy.Statement {
+	return policy.Statement{
+		Sid:       "AllowDecryptViaSecretsManagerFor" + sidWord(c.roleARN),
+		Effect:    "Allow",
+		Principal: &policy.Principals{AWS: []string{c.roleARN}},
+		Action:    []string{"kms:Decrypt"},
+		Resource:  []string{"*"},
+		Conditions: []policy.Condition{
+			{Operator: "StringEquals", Key: "kms:CallerAccount", Values: []string{c.consumer}},
+			{Operator: "StringEquals", Key: "kms:EncryptionContext:SecretARN", Values: []string{c.secretARN}},
+			{Operator: "StringEquals", Key: "kms:ViaService", Values: []string{viaService(c.region)}},
 		},
+	}
+}
+
+// keyRootStatement is the default key policy's statement that keeps the account in control of
+// a new key and delegates to its IAM (AWS KMS Developer Guide, "Default key policy").
+func (c *check) keyRootStatement() policy.Statement {
+	return policy.Statement{
+		Sid: "EnableIAMUserPermissions", Effect: "Allow",
+		Principal: &policy.Principals{AWS: []string{"arn:" + c.partition + ":iam::" + c.owner + ":root"}},
+		Action:    []string{"kms:*"}, Resource: []string{"*"},
 	}
 }
 
 // secretStatement is the secret-policy statement allowing the consumer role GetSecretValue. In
 // a secret's resource policy "Resource": "*" means this secret (Secrets Manager User Guide,
 // "Permissions policy examples").
-func (c *check) secretStatement() fixStatement {
-	return fixStatement{
-		Sid:        "AllowGetSecretValueFor" + sidWord(c.roleARN),
-		Effect:     "Allow",
-		Principals: []string{c.roleARN},
-		Actions:    []string{"secretsmanager:GetSecretValue"},
-		Resources:  []string{"*"},
+func (c *check) secretStatement() policy.Statement {
+	return policy.Statement{
+		Sid:       "AllowGetSecretValueFor" + sidWord(c.roleARN),
+		Effect:    "Allow",
+		Principal: &policy.Principals{AWS: []string{c.roleARN}},
+		Action:    []string{"secretsmanager:GetSecretValue"},
+		Resource:  []string{"*"},
 	}
 }
 
 // iamSecretStatement allows GetSecretValue on the full secret ARN, suffix included.
-func (c *check) iamSecretStatement() fixStatement {
-	return fixStatement{
-		Sid: "ReadCrossAccountSecret", Effect: "Allow",
-		Actions:   []string{"secretsmanager:GetSecretValue"},
-		Resources: []string{c.secretARN},
+func (c *check) iamSecretStatement() policy.Statement {
+	return policy.Statement{
+		Sid: "ReadSecret", Effect: "Allow",
+		Action:   []string{"secretsmanager:GetSecretValue"},
+		Resource: []string{c.secretARN},
 	}
 }
 
 // iamKMSStatement allows kms:Decrypt on the key ARN: an IAM policy must name the key by its key
 // ARN, never an alias (AWS KMS Developer Guide, "Specifying KMS keys in IAM policy statements").
 // kms:ViaService keeps the permission to Secrets Manager's use of the key.
-func (c *check) iamKMSStatement() fixStatement {
-	return fixStatement{
-		Sid: "DecryptCrossAccountSecretKey", Effect: "Allow",
-		Actions:   []string{"kms:Decrypt"},
-		Resources: []string{c.keyARN},
-		Conditions: []fixCondition{
-			{Op: "StringEquals", Key: "kms:ViaService", Values: []string{viaService(c.region)}},
-		},
+func (c *check) iamKMSStatement() policy.Statement {
+	return policy.Statement{
+		Sid: "DecryptSecretKey", Effect: "Allow",
+		Action:     []string{"kms:Decrypt"},
+		Resource:   []string{c.keyARN},
+		Conditions: []policy.Condition{{Operator: "StringEquals", Key: "kms:ViaService", Values: []string{viaService(c.region)}}},
 	}
 }
 
@@ -258,157 +382,134 @@ func sidWord(roleARN string) string {
 	return b.String()
 }
 
-// keyPolicyFix is the fix that adds keyStatement to the key policy in the key's account.
+// --- The fixes each door proposes. ---
+
+// keyPolicyFix adds keyStatement to the key policy in the key's account.
 func (c *check) keyPolicyFix(lead string) *xsdoctor.Fix {
-	st := c.keyStatement()
-	tf := "# Account " + c.keyAcct + ": the key policy of " + c.keyARN + "\n" +
-		st.policyDocument("secret_key_policy", "keep the existing statements (the account root's \"Enable IAM User Permissions\", key administrators)") +
-		"\nresource \"aws_kms_key\" \"secret_key\" {\n  # ... existing arguments ...\n  policy = data.aws_iam_policy_document.secret_key_policy.json\n}\n"
-	return &xsdoctor.Fix{
-		Account:   c.keyAcct,
-		Where:     "key policy of " + c.keyARN,
-		Statement: st.JSON(),
-		Terraform: tf,
-		Steps: []string{
-			lead,
-			"Add the statement to the key policy (aws kms put-key-policy --key-id " + c.keyARN + " --policy-name default --policy file://key-policy.json, with the whole policy in the file).",
-			"The consumer account " + c.consumer + " must also allow kms:Decrypt on " + c.keyARN + " in the role's IAM policy (consumer-iam door).",
-		},
+	kp, _ := c.keyPolicy()
+	var old *policy.Document
+	if kp != nil {
+		old = kp.Doc
 	}
+	p := newPlan(xsdoctor.DoorKeyPolicy, keyPolicyTarget, "", old, c.keyStatement())
+	return c.render(p, c.keyAcct, "key policy of "+c.keyARN,
+		lead,
+		"Put the whole policy shown (today's statements and the new one): aws kms put-key-policy --key-id "+c.keyARN+" --policy-name default --policy file://key-policy.json.",
+		"The consumer account "+c.consumer+" must also allow kms:Decrypt on "+c.keyARN+" in the role's IAM policy (consumer-iam door).",
+	)
 }
 
-// secretPolicyFix is the fix that puts secretStatement into the secret's resource policy.
-func (c *check) secretPolicyFix(lead string, existing bool) *xsdoctor.Fix {
-	st := c.secretStatement()
-	keep := ""
-	if existing {
-		keep = "keep the existing statements of the secret's resource policy"
+// secretPolicyFix puts secretStatement into the secret's resource policy.
+func (c *check) secretPolicyFix(lead string) *xsdoctor.Fix {
+	sp, _ := c.secretPolicy()
+	var old *policy.Document
+	if sp != nil {
+		old = sp.Doc
 	}
-	tf := "# Account " + c.owner + ": the resource policy of " + c.secretARN + "\n" +
-		st.policyDocument("secret_policy", keep) +
-		"\nresource \"aws_secretsmanager_secret_policy\" \"secret\" {\n" +
-		"  secret_arn = " + jsonString(c.secretARN) + "\n" +
-		"  policy     = data.aws_iam_policy_document.secret_policy.json\n}\n"
-	cmd := "aws secretsmanager put-resource-policy --secret-id " + c.secretARN + " --resource-policy file://secret-policy.json --block-public-policy"
-	return &xsdoctor.Fix{
-		Account:   c.owner,
-		Where:     "resource policy of " + c.secretARN,
-		Statement: st.JSON(),
-		Terraform: tf,
-		Steps:     []string{lead, "Put the policy with the statement: " + cmd + "."},
-	}
+	p := newPlan(xsdoctor.DoorSecretPolicy, secretPolicyTarget, "", old, c.secretStatement())
+	return c.render(p, c.owner, "resource policy of "+c.secretARN,
+		lead,
+		"Put the whole policy shown: aws secretsmanager put-resource-policy --secret-id "+c.secretARN+" --resource-policy file://secret-policy.json --block-public-policy.",
+	)
 }
 
-// iamFix is the fix that adds st to the consumer role as an inline policy.
-func (c *check) iamFix(lead string, st fixStatement, policyName string) *xsdoctor.Fix {
-	role := c.roleARN
-	if i := strings.LastIndex(role, "/"); i >= 0 {
-		role = role[i+1:]
+// inlinePolicyName names the consumer's fix policy for xsdoctor and the secret (SPEC §3), within
+// IAM's 128 characters of [\w+=,.@-].
+func (c *check) inlinePolicyName() string {
+	name := c.f.Secret.Name
+	if name == "" {
+		name = parseARN(c.secretARN).resource
+		name = strings.TrimPrefix(name, "secret:")
+		if i := strings.LastIndex(name, "-"); i > 0 && len(name)-i == 7 {
+			name = name[:i]
+		}
 	}
-	tf := "# Account " + c.consumer + ": an inline policy on " + c.roleARN + "\n" +
-		st.policyDocument(tfName(policyName), "") +
-		"\nresource \"aws_iam_role_policy\" " + jsonString(tfName(policyName)) + " {\n" +
-		"  name   = " + jsonString(policyName) + "\n" +
-		"  role   = " + jsonString(role) + "\n" +
-		"  policy = data.aws_iam_policy_document." + tfName(policyName) + ".json\n}\n"
-	return &xsdoctor.Fix{
-		Account:   c.consumer,
-		Where:     "identity policies of " + c.roleARN,
-		Statement: st.JSON(),
-		Terraform: tf,
-		Steps:     []string{lead, "aws iam put-role-policy --role-name " + role + " --policy-name " + policyName + " --policy-document file://policy.json (the statement wrapped in {\"Version\": \"2012-10-17\", \"Statement\": [...]})."},
+	var b strings.Builder
+	for _, r := range name {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+=,.@-_", r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
 	}
+	out := "xsdoctor-read-" + b.String()
+	if len(out) > 128 {
+		out = out[:128]
+	}
+	return out
+}
+
+// iamFix is the consumer's fix: one new inline policy, named for xsdoctor and the secret, with
+// everything reading the secret needs from the consumer's side (GetSecretValue on the full ARN,
+// kms:Decrypt on the key ARN through Secrets Manager), so either finding's fix opens the door for
+// both actions. The role's other policies are left untouched. open is the statement (by Sid)
+// that the finding is about.
+func (c *check) iamFix(lead string, open string) *xsdoctor.Fix {
+	stmts := []policy.Statement{c.iamSecretStatement()}
+	if c.keyARN != "" && !c.awsManaged() {
+		stmts = append(stmts, c.iamKMSStatement())
+	}
+	doc, err := policy.Build(stmts...)
+	var p *fixPlan
+	if err == nil {
+		p = &fixPlan{door: xsdoctor.DoorConsumerIAM, target: inlinePolicyTarget, name: c.inlinePolicyName(), doc: doc, stmt: 1}
+		for i, st := range doc.Statements {
+			if st.Sid == open {
+				p.stmt = i + 1
+			}
+		}
+	}
+	role := roleName(c.roleARN)
+	return c.render(p, c.consumer, "a new inline policy "+c.inlinePolicyName()+" on "+c.roleARN,
+		lead,
+		"Add the policy shown as an inline policy of the role: aws iam put-role-policy --role-name "+role+" --policy-name "+c.inlinePolicyName()+" --policy-document file://policy.json.",
+	)
 }
 
 // denyExemptionFix proposes the smallest change to a Deny statement that stops it applying to
-// this request: an extra condition (conditions in one statement are ANDed, so the Deny then
-// skips requests that fail it). The statement is returned whole, ready to replace the old one.
-func (c *check) denyExemptionFix(account, where, policyName string, s rawStatement, cond fixCondition, lead string) *xsdoctor.Fix {
-	var m map[string]any
-	stmtJSON := ""
-	if json.Unmarshal(s.Raw, &m) == nil {
-		conds, _ := m["Condition"].(map[string]any)
-		if conds == nil {
-			conds = map[string]any{}
-		}
-		op, _ := conds[cond.Op].(map[string]any)
-		if op == nil {
-			op = map[string]any{}
-		}
-		var vals []any
-		switch old := op[cond.Key].(type) {
-		case []any:
-			vals = old
-		case string:
-			vals = []any{old}
-		}
-		for _, v := range cond.Values {
-			vals = append(vals, v)
-		}
-		if len(vals) == 1 {
-			op[cond.Key] = vals[0] // one value is written as a string, as people write it
-		} else {
-			op[cond.Key] = vals
-		}
-		conds[cond.Op] = op
-		m["Condition"] = conds
-		stmtJSON = orderedStatement(m)
+// this request: one more condition (conditions in a statement are ANDed, so the Deny then skips
+// requests that fail it). fix.policy is the whole policy with that statement changed.
+func (c *check) denyExemptionFix(door xsdoctor.DoorID, t target, name string, doc *policy.Document, index int,
+	operator, key, value, account, where, lead string) *xsdoctor.Fix {
+	if doc == nil || index < 1 || index > len(doc.Statements) {
+		return nil
 	}
-	ref := fmt.Sprintf("statement %d", s.Index)
-	if s.Sid != "" {
-		ref = fmt.Sprintf("statement %q (%d)", s.Sid, s.Index)
+	st := doc.Statements[index-1]
+	newDoc, err := doc.Replacing(index, st.WithCondition(operator, key, value))
+	var p *fixPlan
+	if err == nil {
+		p = &fixPlan{door: door, target: t, name: name, old: doc, doc: newDoc, stmt: index}
 	}
-	tf := "# Account " + account + ": in the document that renders " + where + ",\n" +
-		"# add this condition to the Deny " + ref + ":\n" +
-		"condition {\n" +
-		"  test     = " + jsonString(cond.Op) + "\n" +
-		"  variable = " + jsonString(cond.Key) + "\n" +
-		"  values   = " + hclList(cond.Values) + "\n}\n"
-	return &xsdoctor.Fix{
-		Account:   account,
-		Where:     where,
-		Statement: stmtJSON,
-		Terraform: tf,
-		Steps: []string{
-			lead,
-			"Replace " + ref + " of " + policyName + " with the statement shown, which adds the condition " + cond.Op + " " + cond.Key + " = " + strings.Join(cond.Values, ", ") + " so the Deny no longer applies to this request; or remove the Deny if it is not needed.",
-		},
+	ref := fmt.Sprintf("statement %d", index)
+	if st.Sid != "" {
+		ref = fmt.Sprintf("statement %q (%d)", st.Sid, index)
 	}
+	steps := []string{lead, "In " + where + ", " + ref + " gains the condition " + operator + " " + key + " = " + value +
+		" so the Deny no longer applies to this request (or remove the Deny if it is not needed); the policy shown is the whole policy with that change."}
+	switch t {
+	case keyPolicyTarget:
+		steps = append(steps, "aws kms put-key-policy --key-id "+c.keyARN+" --policy-name default --policy file://key-policy.json.")
+	case secretPolicyTarget:
+		steps = append(steps, "aws secretsmanager put-resource-policy --secret-id "+c.secretARN+" --resource-policy file://secret-policy.json --block-public-policy.")
+	case inlinePolicyTarget:
+		steps = append(steps, "aws iam put-role-policy --role-name "+roleName(c.roleARN)+" --policy-name "+name+" --policy-document file://policy.json.")
+	case managedPolicyTarget, boundaryTarget:
+		steps = append(steps, "aws iam create-policy-version --policy-arn "+name+" --policy-document file://policy.json --set-as-default (a managed policy may be shared by other roles: check with its owners).")
+	}
+	return c.render(p, account, where, steps...)
 }
 
-// statementKeyOrder is the order people write statement elements in.
-var statementKeyOrder = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-
-// orderedStatement renders a statement map as indented JSON with its elements in the usual
-// order (encoding/json would sort them alphabetically), nested values indented to match.
-func orderedStatement(m map[string]any) string {
-	var keys []string
-	seen := map[string]bool{}
-	for _, k := range statementKeyOrder {
-		if _, ok := m[k]; ok {
-			keys = append(keys, k)
-			seen[k] = true
-		}
+// roleName is the last segment of a role ARN (its path dropped), as put-role-policy wants it.
+func roleName(roleARN string) string {
+	if i := strings.LastIndex(roleARN, "/"); i >= 0 {
+		return roleARN[i+1:]
 	}
-	var rest []string
-	for k := range m {
-		if !seen[k] {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	keys = append(keys, rest...)
-	lines := make([]string, 0, len(keys))
-	for _, k := range keys {
-		v, _ := json.MarshalIndent(m[k], "  ", "  ")
-		lines = append(lines, "  "+jsonString(k)+": "+string(v))
-	}
-	return "{\n" + strings.Join(lines, ",\n") + "\n}"
+	return roleARN
 }
 
 // sortedStrings returns a sorted copy.
 func sortedStrings(in []string) []string {
-	out := append([]string(nil), in...)
-	sort.Strings(out)
+	out := slices.Clone(in)
+	slices.Sort(out)
 	return out
 }

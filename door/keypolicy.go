@@ -149,28 +149,6 @@ func (c *check) awsManagedFinding() xsdoctor.Finding {
 	if c.f.Key.Manager != "" {
 		ev = append(ev, xsdoctor.Evidence{Source: "kms:DescribeKey " + c.keyName(), Note: "KeyManager = " + c.f.Key.Manager})
 	}
-	newKey := "arn:" + c.partition + ":kms:" + c.region + ":" + c.owner + ":key/NEW-KEY-ID"
-	st := c.keyStatement()
-	st.Sid = "AllowDecryptViaSecretsManagerFor" + sidWord(c.roleARN)
-	root := fixStatement{
-		Sid: "EnableIAMUserPermissions", Effect: "Allow",
-		Principals: []string{"arn:" + c.partition + ":iam::" + c.owner + ":root"},
-		Actions:    []string{"kms:*"}, Resources: []string{"*"},
-	}
-	secretName := c.f.Secret.Name
-	if secretName == "" {
-		secretName = "shared_secret"
-	}
-	tf := "# Account " + c.owner + ": a customer managed key for " + c.secretARN + "\n" +
-		"data \"aws_iam_policy_document\" \"secret_key_policy\" {\n" +
-		root.TerraformStatement("  ") + "\n" + st.TerraformStatement("  ") + "}\n\n" +
-		"resource \"aws_kms_key\" \"secret_key\" {\n" +
-		"  description         = " + jsonString("Encrypts "+secretName+" for cross-account readers") + "\n" +
-		"  enable_key_rotation = true\n" +
-		"  policy              = data.aws_iam_policy_document.secret_key_policy.json\n}\n\n" +
-		"resource \"aws_secretsmanager_secret\" " + jsonString(tfName(secretName)) + " {\n" +
-		"  name       = " + jsonString(secretName) + "\n" +
-		"  kms_key_id = aws_kms_key.secret_key.arn # was unset: the AWS managed key\n}\n"
 	return xsdoctor.Finding{
 		Code:   xsdoctor.KeyAWSManaged,
 		Effect: xsdoctor.EffectCloses,
@@ -178,19 +156,30 @@ func (c *check) awsManagedFinding() xsdoctor.Finding {
 			c.secretARN, c.owner, c.principal()),
 		Detail:   "The AWS managed key's policy cannot be edited and pins kms:CallerAccount to its own account, so no key policy, grant or IAM change opens this door. Re-encrypt the secret with a customer managed key that trusts the consumer.",
 		Evidence: ev,
-		Fix: &xsdoctor.Fix{
-			Account:   c.owner,
-			Where:     "the KMS key of " + c.secretARN,
-			Statement: st.JSON(),
-			Terraform: tf,
-			Steps: []string{
-				"In account " + c.owner + ", create a customer managed symmetric key whose key policy keeps the account-root statement and adds the statement shown (aws kms create-key --policy file://key-policy.json).",
-				"Point the secret at it: aws secretsmanager update-secret --secret-id " + c.secretARN + " --kms-key-id " + newKey + " (use the new key's ARN).",
-				"Make sure AWSCURRENT is encrypted under the new key: update-secret alone may leave existing versions under the old key, so write a new version (aws secretsmanager put-secret-value --secret-id " + c.secretARN + " with the current value, or aws secretsmanager rotate-secret --secret-id " + c.secretARN + ").",
-				"In account " + c.consumer + ", allow " + c.roleARN + " kms:Decrypt on the new key's ARN (not an alias).",
-			},
-		},
+		Fix:      c.newKeyFix(),
 	}
+}
+
+// newKeyFix is the only fix for a secret on the AWS managed key: a customer managed key whose
+// policy lets the consumer decrypt through Secrets Manager, the secret pointed at it, and its
+// current version re-encrypted — in that order, and never with a command that needs the secret
+// value. UpdateSecret with a new KmsKeyId re-encrypts AWSCURRENT, AWSPENDING and AWSPREVIOUS
+// when the caller may decrypt with the old key and encrypt with the new one; otherwise the old
+// versions stay under the old key until a new version is written (Secrets Manager User Guide,
+// "Change the encryption key for a secret"; aws-semantics §3.6).
+func (c *check) newKeyFix() *xsdoctor.Fix {
+	alias := "alias/xsdoctor/" + strings.TrimPrefix(c.inlinePolicyName(), "xsdoctor-read-")
+	aliasARN := "arn:" + c.partition + ":kms:" + c.region + ":" + c.owner + ":" + alias
+	var p *fixPlan
+	if doc, err := policy.Build(c.keyRootStatement(), c.keyStatement()); err == nil {
+		p = &fixPlan{door: xsdoctor.DoorKeyPolicy, target: newKeyTarget, name: alias, doc: doc, stmt: 2}
+	}
+	return c.render(p, c.owner, "a new customer managed key for "+c.secretARN,
+		"In account "+c.owner+", create the key and its alias "+alias+": apply the Terraform shown (with the AWS CLI: aws kms create-key --policy file://key-policy.json with the policy shown, then aws kms create-alias --alias-name "+alias+" naming the KeyId that create-key printed).",
+		"Point the secret at the new key, as someone allowed to decrypt with the AWS managed key and to encrypt with the new one: aws secretsmanager update-secret --secret-id "+c.secretARN+" --kms-key-id "+aliasARN+".",
+		"Check that AWSCURRENT is now encrypted under the new key: aws secretsmanager list-secret-version-ids --secret-id "+c.secretARN+" (KmsKeyIds of the AWSCURRENT version). If it still lists the AWS managed key, rotate the secret (aws secretsmanager rotate-secret --secret-id "+c.secretARN+") or let its writer store the next value: the new version is encrypted under the new key.",
+		"In account "+c.consumer+", allow "+c.roleARN+" kms:Decrypt on the new key's ARN, not its alias (run xsdoctor check again: it prints that policy).",
+	)
 }
 
 func describeKeyID(id string) string {
@@ -203,7 +192,6 @@ func describeKeyID(id string) string {
 func (c *check) keyNotEnabledFinding() xsdoctor.Finding {
 	k := c.f.Key
 	var steps []string
-	tf := "# Account " + c.keyAcct + ": the key " + c.keyARN + "\nresource \"aws_kms_key\" \"secret_key\" {\n  # ... existing arguments ...\n  is_enabled = true\n}\n"
 	switch k.State {
 	case "PendingDeletion", "PendingReplicaDeletion":
 		steps = []string{
@@ -212,13 +200,12 @@ func (c *check) keyNotEnabledFinding() xsdoctor.Finding {
 			"If Terraform scheduled the deletion (the resource was removed), restore the aws_kms_key resource, or terraform import it, before the next apply.",
 		}
 	case "Disabled":
-		steps = []string{"Enable the key: aws kms enable-key --key-id " + c.keyARN + "."}
+		steps = []string{"Enable the key: aws kms enable-key --key-id " + c.keyARN + ".",
+			"If Terraform manages the key, set is_enabled = true on its aws_kms_key, or the next apply disables it again."}
 	case "PendingImport":
 		steps = []string{"Import the key material again (aws kms get-parameters-for-import, then aws kms import-key-material --key-id " + c.keyARN + ")."}
-		tf = ""
 	case "Unavailable":
 		steps = []string{"Reconnect the key's custom key store (aws kms connect-custom-key-store)."}
-		tf = ""
 	default:
 		steps = []string{"Wait until the key is Enabled, or enable it: aws kms enable-key --key-id " + c.keyARN + "."}
 	}
@@ -228,7 +215,7 @@ func (c *check) keyNotEnabledFinding() xsdoctor.Finding {
 		Summary:  fmt.Sprintf("KMS key %s is %s, so it cannot decrypt %s for anyone", c.keyARN, k.State, c.secretARN),
 		Detail:   "Only an Enabled key can decrypt; the key state decides before any policy is looked at.",
 		Evidence: []xsdoctor.Evidence{{Source: "kms:DescribeKey " + c.keyARN, Expected: "Enabled", Actual: k.State, Note: "KeyState"}},
-		Fix:      &xsdoctor.Fix{Account: c.keyAcct, Where: "key " + c.keyARN, Terraform: tf, Steps: steps},
+		Fix:      &xsdoctor.Fix{Account: c.keyAcct, Where: "key " + c.keyARN, Steps: steps},
 	}
 }
 
@@ -261,19 +248,21 @@ func (c *check) keyExplicitDeny(res policy.Result) xsdoctor.Finding {
 		Detail:   "An explicit deny wins over every allow, grants included.",
 		Evidence: ev,
 	}
-	if s, ok := c.firstDeny(keyPolicyName, ev); ok {
+	if doc, st := c.firstDeny(keyPolicyName, ev); st != nil {
 		// A network perimeter on a key breaks every AWS service that uses the key for a caller;
 		// the documented exemption is aws:ViaAWSService (AWS KMS Developer Guide, "VPC endpoint
 		// policies" and "aws:ViaAWSService"). Any other Deny gets an exemption for the role.
-		exempt := fixCondition{Op: "ArnNotLike", Key: "aws:PrincipalArn", Values: []string{c.roleARN}}
-		for _, k := range s.conditionKeys() {
-			if _, key, _ := strings.Cut(k, " "); isNetworkKey(key) {
-				exempt = fixCondition{Op: "Bool", Key: "aws:ViaAWSService", Values: []string{"false"}}
+		op, key, value := "ArnNotLike", "aws:PrincipalArn", c.roleARN
+		for _, cond := range st.Conditions {
+			if isNetworkKey(cond.Key) {
+				op, key, value = "Bool", "aws:ViaAWSService", "false"
 				f.Detail += " The Deny is a network perimeter, and Secrets Manager's Decrypt for the consumer does not come from its network."
+				break
 			}
 		}
 		f.Evidence = c.withConditions(keyPolicyName, ev, c.decrypt)
-		f.Fix = c.denyExemptionFix(c.keyAcct, "key policy of "+c.keyARN, "the key policy", s, exempt,
+		f.Fix = c.denyExemptionFix(xsdoctor.DoorKeyPolicy, keyPolicyTarget, keyPolicyName, doc, st.Index, op, key, value,
+			c.keyAcct, "key policy of "+c.keyARN,
 			"In account "+c.keyAcct+", stop the Deny applying to the consumer's Decrypt through Secrets Manager.")
 	}
 	return f
@@ -283,9 +272,6 @@ func (c *check) keyExplicitDeny(res policy.Result) xsdoctor.Finding {
 // (KEY_POLICY_CONDITION_MISMATCH), or no statement naming the consumer at all.
 func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 	miss := c.misses(res, conditionMiss, policy.TypeResource, policy.TypeGrant)
-	if len(miss) == 0 && len(res.Misses) == 0 {
-		miss = c.rawConditionMisses(keyPolicyName, "kms:Decrypt", c.decrypt)
-	}
 	if len(miss) > 0 {
 		detail := "Secrets Manager decrypts with kms:ViaService = " + viaService(c.region) + ", kms:CallerAccount = " + c.consumer + " and the encryption context SecretARN = " + c.secretARN + "."
 		if networkCondition(miss) {
@@ -302,7 +288,7 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 		}
 		return f
 	}
-	ev := append(c.whoIsAllowed(keyPolicyName, "kms:Decrypt"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource, policy.TypeGrant)...)
+	ev := append(c.whoIsAllowed(keyPolicyName, c.decrypt), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource, policy.TypeGrant)...)
 	if len(c.f.Key.Grants) > 0 {
 		ev = append(ev, xsdoctor.Evidence{Source: "kms:ListGrants " + c.keyARN, Note: fmt.Sprintf("%d grant(s), none lets %s Decrypt this secret", len(c.f.Key.Grants), c.principal())})
 	}

@@ -47,7 +47,7 @@ func (c *check) secretDoor() xsdoctor.Door {
 			Summary:  fmt.Sprintf("%s has no resource policy, so no principal in another account (%s) can read it", c.secretARN, c.principal()),
 			Detail:   "A cross-account GetSecretValue needs an allow in the secret's resource policy as well as in the consumer's IAM.",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:GetResourcePolicy " + c.secretARN, Note: "ResourcePolicy is absent"}},
-			Fix:      c.secretPolicyFix("In account "+c.owner+", attach a resource policy to the secret with this statement.", false),
+			Fix:      c.secretPolicyFix("In account " + c.owner + ", attach a resource policy to the secret with this statement."),
 		})
 		return d
 	}
@@ -95,9 +95,9 @@ func (c *check) secretExplicitDeny(res policy.Result) xsdoctor.Finding {
 		Detail:   "An explicit deny wins over every allow. If the Deny is a data perimeter (aws:PrincipalOrgID, aws:SourceVpce), the consumer is outside it: widen the perimeter or exempt the consumer.",
 		Evidence: c.withConditions(secretPolicyName, ev, c.getSecret),
 	}
-	if s, ok := c.firstDeny(secretPolicyName, ev); ok {
-		f.Fix = c.denyExemptionFix(c.owner, "resource policy of "+c.secretARN, "the secret's resource policy", s,
-			fixCondition{Op: "ArnNotLike", Key: "aws:PrincipalArn", Values: []string{c.roleARN}},
+	if doc, st := c.firstDeny(secretPolicyName, ev); st != nil {
+		f.Fix = c.denyExemptionFix(xsdoctor.DoorSecretPolicy, secretPolicyTarget, secretPolicyName, doc, st.Index,
+			"ArnNotLike", "aws:PrincipalArn", c.roleARN, c.owner, "resource policy of "+c.secretARN,
 			"In account "+c.owner+", stop the Deny applying to "+c.roleARN+".")
 	}
 	return f
@@ -105,30 +105,23 @@ func (c *check) secretExplicitDeny(res policy.Result) xsdoctor.Finding {
 
 // withConditions adds each matched statement's conditions, expected vs actual, to its evidence.
 func (c *check) withConditions(name string, ev []xsdoctor.Evidence, req policy.Request) []xsdoctor.Evidence {
-	stmts := c.statements(name)
+	doc := c.parsed[name].doc
 	var out []xsdoctor.Evidence
 	for _, e := range ev {
-		added := false
-		for _, s := range stmts {
-			if e.Policy != name || s.Index != e.Index {
-				continue
-			}
-			for _, ok := range s.conditionKeys() {
-				op, key, _ := strings.Cut(ok, " ")
-				got, present := lookup(req, key)
-				x := e
-				x.Condition = ok
-				x.Expected = strings.Join(s.Condition[op][key], ", ")
-				x.Actual = strings.Join(got, ", ")
-				if !present {
-					x.Actual = "(absent from the request)"
-				}
-				out = append(out, x)
-				added = true
-			}
-		}
-		if !added {
+		if doc == nil || e.Policy != name || e.Index < 1 || e.Index > len(doc.Statements) || len(doc.Statements[e.Index-1].Conditions) == 0 {
 			out = append(out, e)
+			continue
+		}
+		for _, cond := range doc.Statements[e.Index-1].Conditions {
+			got, present := lookup(req, cond.Key)
+			x := e
+			x.Condition = cond.Operator + " " + cond.Key
+			x.Expected = strings.Join(cond.Values, ", ")
+			x.Actual = strings.Join(got, ", ")
+			if !present {
+				x.Actual = "(absent from the request)"
+			}
+			out = append(out, x)
 		}
 	}
 	return sortEvidence(out)
@@ -138,13 +131,10 @@ func (c *check) withConditions(name string, ev []xsdoctor.Evidence, req policy.R
 // statement naming the consumer whose condition failed, or nothing naming the consumer.
 func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	var stale []xsdoctor.Evidence
-	for _, s := range c.statements(secretPolicyName) {
-		if !strings.EqualFold(s.Effect, "Allow") || !s.coversAction("secretsmanager:GetSecretValue") {
-			continue
-		}
-		for _, p := range s.Principals {
+	for _, s := range c.allowsFor(secretPolicyName, c.getSecret.Action) {
+		for _, p := range awsPrincipals(s.Principal) {
 			if policy.IsUniqueID(p) && p != c.f.Role.ID {
-				e := c.rawEvidence(secretPolicyName, s, "Principal "+p+" is a unique id: the role or user it named was deleted, and IAM can no longer map it back to an ARN")
+				e := c.stmtEvidence(secretPolicyName, s, "Principal "+p+" is a unique id: the role or user it named was deleted, and IAM can no longer map it back to an ARN")
 				e.Expected = c.roleARN
 				if c.f.Role.ID != "" {
 					e.Expected += " (RoleId " + c.f.Role.ID + ")"
@@ -162,13 +152,10 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 				c.secretARN, stale[0].Actual, sidList(stale), c.roleARN),
 			Detail:   "IAM stores a role ARN in a resource policy as the role's unique id; once the role is deleted the policy keeps the id and never matches the new role of the same name. Put the role ARN back in the policy.",
 			Evidence: stale,
-			Fix:      c.secretPolicyFix("In account "+c.owner+", replace the dangling principal with the role ARN (re-save the policy with this statement).", true),
+			Fix:      c.secretPolicyFix("In account " + c.owner + ", name the role by its ARN again: the policy shown adds this statement (remove the statement with the dangling id once the read works)."),
 		}
 	}
 	miss := c.misses(res, conditionMiss, policy.TypeResource)
-	if len(miss) == 0 && len(res.Misses) == 0 {
-		miss = c.rawConditionMisses(secretPolicyName, "secretsmanager:GetSecretValue", c.getSecret)
-	}
 	if len(miss) > 0 {
 		return xsdoctor.Finding{
 			Code:   xsdoctor.SecretPolicyConditionMismatch,
@@ -176,14 +163,14 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 			Summary: fmt.Sprintf("The resource policy of %s names %s for GetSecretValue%s, but its condition does not match the request",
 				c.secretARN, c.consumerNamed(), sidList(miss)),
 			Evidence: miss,
-			Fix:      c.secretPolicyFix("In account "+c.owner+", correct the condition (expected vs actual in the evidence), or add this statement.", true),
+			Fix:      c.secretPolicyFix("In account " + c.owner + ", correct the condition (expected vs actual in the evidence), or add this statement."),
 		}
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.SecretPolicyNoAllow,
 		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("No statement in the resource policy of %s allows %s secretsmanager:GetSecretValue", c.secretARN, c.principal()),
-		Evidence: append(c.whoIsAllowed(secretPolicyName, "secretsmanager:GetSecretValue"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource)...),
-		Fix:      c.secretPolicyFix("In account "+c.owner+", add this statement to the secret's resource policy.", true),
+		Evidence: append(c.whoIsAllowed(secretPolicyName, c.getSecret), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource)...),
+		Fix:      c.secretPolicyFix("In account " + c.owner + ", add this statement to the secret's resource policy."),
 	}
 }

@@ -95,6 +95,12 @@ func (p *printer) markdownFinding(s section) {
 			p.linef("")
 			p.fence("json", fix.Statement)
 		}
+		if fix.Policy != "" {
+			p.linef("")
+			p.linef("The whole policy (today's statements and the change):")
+			p.linef("")
+			p.fence("json", fix.Policy)
+		}
 		if fix.Terraform != "" {
 			p.linef("")
 			p.fence("hcl", fix.Terraform)

@@ -105,6 +105,7 @@ func scrub(d *xsdoctor.Diagnosis) {
 			}
 			if f.Fix != nil {
 				f.Fix.Where, f.Fix.Statement, f.Fix.Terraform = mask(f.Fix.Where), mask(f.Fix.Statement), mask(f.Fix.Terraform)
+				f.Fix.Policy = mask(f.Fix.Policy)
 				for j := range f.Fix.Steps {
 					f.Fix.Steps[j] = mask(f.Fix.Steps[j])
 				}

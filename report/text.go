@@ -104,6 +104,10 @@ func (p *printer) textFinding(s section) {
 			p.linef("        policy statement:")
 			p.block("          ", fix.Statement)
 		}
+		if fix.Policy != "" {
+			p.linef("        whole policy (today's statements and the change):")
+			p.block("          ", fix.Policy)
+		}
 		if fix.Terraform != "" {
 			p.linef("        terraform:")
 			p.block("          ", fix.Terraform)
