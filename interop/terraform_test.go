@@ -120,7 +120,8 @@ func TestTerraformInterop(t *testing.T) {
 	if err := tf.Output(ctx, world, &w); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("terraform applied the world in %v", time.Since(applyStart).Round(time.Millisecond))
+	worldTime := time.Since(applyStart).Round(time.Second)
+	t.Logf("terraform applied the world in %v", worldTime)
 	building.Wait()
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -218,8 +219,24 @@ func TestTerraformInterop(t *testing.T) {
 	})
 
 	elapsed := time.Since(start).Round(time.Second)
-	t.Logf("terraform interop: %v", elapsed)
-	fmt.Printf("terraform interop: %v\n", elapsed)
+	line := fmt.Sprintf("terraform interop: %v (world applied in %v; %d fixes applied for real)", elapsed, worldTime, countFixes(fixes))
+	t.Log(line)
+	fmt.Println(line)
+	// .ci/run prints the timings of its run in the summary (a passing package's output is hidden).
+	if path := os.Getenv("XSDOCTOR_TIMINGS"); path != "" {
+		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
+}
+
+func countFixes(fixes [][]appliedFix) int {
+	n := 0
+	for _, f := range fixes {
+		n += len(f)
+	}
+	return n
 }
 
 func verdictOf(exit int) xsdoctor.State {
