@@ -125,6 +125,7 @@ var (
 		"kms:GetKeyPolicy":                    (*server).getKeyPolicy,
 		"kms:ListGrants":                      (*server).listGrants,
 		"kms:ListAliases":                     (*server).listAliases,
+		"kms:ListResourceTags":                (*server).listResourceTags,
 		"organizations:DescribeOrganization":  (*server).describeOrganization,
 	}
 	queryOps = map[string]queryHandler{
