@@ -255,6 +255,9 @@ type Expect struct {
 type PolicyDoc struct {
 	Text   json.RawMessage
 	Parsed *policy.Document
+
+	// compact is the document without insignificant whitespace, the form whose size AWS limits.
+	compact []byte
 }
 
 // String returns the document text.

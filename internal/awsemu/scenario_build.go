@@ -1,6 +1,8 @@
 package awsemu
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -91,21 +93,34 @@ func (b *builder) build() {
 	b.expect()
 }
 
-// parse parses a policy document with the size limit AWS enforces (0: none checked).
+// parse parses a policy document with the size limit AWS enforces (0: none checked). The size is
+// measured as AWS measures it, without insignificant whitespace ("IAM doesn't count white space
+// when calculating the size of a policy": IAM User Guide, "IAM and AWS STS quotas"), so a legal
+// compact document is never refused for the indentation the loader adds. A document whose
+// indented form would pass the limit is served compact instead, as it would have been written.
 func (b *builder) parse(path string, doc *PolicyDoc, limit int) {
 	if len(doc.Text) == 0 {
 		b.fail(path, "required: a policy document")
 		return
 	}
-	var (
-		parsed *policy.Document
-		err    error
-	)
-	if limit > 0 {
-		parsed, err = policy.ParseLimit(string(doc.Text), limit)
-	} else {
-		parsed, err = policy.Parse(string(doc.Text))
+	if doc.compact == nil {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, doc.Text); err != nil {
+			b.fail(path, "policy document: %v", err)
+			return
+		}
+		doc.compact = buf.Bytes()
 	}
+	if limit > 0 {
+		if n := len(doc.compact); n > limit {
+			b.fail(path, "%v: %d bytes without whitespace, limit %d (KMS key policies: 32 KB; Secrets Manager resource policies: 20 KB)", policy.ErrTooLarge, n, limit)
+			return
+		}
+		if len(doc.Text) > limit {
+			doc.Text = doc.compact
+		}
+	}
+	parsed, err := policy.Parse(string(doc.Text))
 	if err != nil {
 		b.fail(path, "%v", err)
 		return
