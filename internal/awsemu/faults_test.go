@@ -189,7 +189,10 @@ func TestServerFaultsAre5xxInEveryProtocol(t *testing.T) {
 			_, err := e.iam(cfg).GetRole(ctx(t), &iam.GetRoleInput{RoleName: aws.String("inspector")})
 			return err
 		}},
-		{"GetCallerIdentity", 500, func() error { _, err := e.sts(cfg).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{}); return err }},
+		{"GetCallerIdentity", 500, func() error {
+			_, err := e.sts(cfg).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+			return err
+		}},
 	}
 	for _, c := range calls {
 		before := e.count(c.op)
