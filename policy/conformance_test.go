@@ -106,16 +106,18 @@ func loadConformance(t testing.TB, dir string) map[string][]conformanceCase {
 	return out
 }
 
-func parseRaw(raw json.RawMessage) (*Document, error) {
+func parseRaw(raw json.RawMessage) (*Document, error) { return parseRawWith(Parse, raw) }
+
+func parseRawWith(parse func(string) (*Document, error), raw json.RawMessage) (*Document, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
 	// A policy may be embedded as a JSON object or as a JSON string holding the document.
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return Parse(s)
+		return parse(s)
 	}
-	return Parse(string(raw))
+	return parse(string(raw))
 }
 
 // build turns a case into a Request and a Set.
@@ -161,7 +163,17 @@ func (c *conformanceCase) build() (Request, Set, error) {
 		return &Named{Name: name, Doc: d}, nil
 	}
 	var err error
-	if set.Resource, err = one(c.ResourcePolicy, "resource"); err != nil {
+	if strings.HasPrefix(strings.ToLower(c.Action), "sts:assumerole") {
+		// The resource policy of sts:AssumeRole* is the role's trust policy, written without
+		// Resource.
+		d, err := parseRawWith(ParseTrust, c.ResourcePolicy)
+		if err != nil {
+			return req, set, fmt.Errorf("trust policy: %w", err)
+		}
+		if d != nil {
+			set.Resource = &Named{Name: "trust", Doc: d}
+		}
+	} else if set.Resource, err = one(c.ResourcePolicy, "resource"); err != nil {
 		return req, set, fmt.Errorf("resource policy: %w", err)
 	}
 	if set.Boundary, err = one(c.PermissionsBoundary, "boundary"); err != nil {
