@@ -76,6 +76,7 @@ const (
 	TypeSession  PolicyType = "session"
 	TypeGrant    PolicyType = "grant"
 	TypeRCP      PolicyType = "rcp"
+	TypeEndpoint PolicyType = "vpc_endpoint"
 )
 
 // Named is a parsed policy with the name evidence refers to it by.
@@ -128,6 +129,13 @@ type Set struct {
 	// KMS Developer Guide, "Resource control policies in AWS KMS"). The caller knows the key's
 	// manager (kms:DescribeKey); the engine applies the rule.
 	AWSManagedKey bool
+	// Endpoint is the policy of the VPC endpoint the request goes through, nil when it does
+	// not go through one (or the caller does not know which). Like a resource policy it names
+	// principals; like a boundary it must allow as well: "no VPC endpoint policy allows" is an
+	// implicit deny, and a Deny in it denies (IAM User Guide, "Troubleshoot access denied error
+	// messages"; AWS PrivateLink Guide, "Control access to VPC endpoints using endpoint
+	// policies").
+	Endpoint *Named
 }
 
 // Level is one node on the path from an organization's root to an account — the root, an OU
@@ -240,7 +248,7 @@ type Unknowable struct {
 type Result struct {
 	Decision Decision
 	// Types has one entry per policy type, always in this order: identity, resource, grant,
-	// boundary, scp, session, rcp.
+	// boundary, scp, session, rcp, vpc_endpoint.
 	Types   []TypeResult
 	Matched []StatementRef // every statement that applied (allow and deny), never just the first
 	// Misses are near misses, Allow statements that almost applied: statements naming the

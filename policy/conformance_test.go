@@ -41,6 +41,8 @@ type conformanceCase struct {
 	Conditional *bool    `json:"conditional"` // whether the result must be conditional
 	Matched     []string `json:"matched"`     // "type:sid" that must be among Matched
 	Misses      []string `json:"misses"`      // Miss elements that must be reported
+	// EndpointPolicy is the policy of the VPC endpoint the request goes through.
+	EndpointPolicy json.RawMessage `json:"endpoint_policy"`
 	// Exemption facts: the principal's account is its organization's management account
 	// (scp_management), the resource's account is (rcp_management), the key is AWS managed.
 	SCPManagement bool `json:"scp_management"`
@@ -181,6 +183,9 @@ func (c *conformanceCase) build() (Request, Set, error) {
 	}
 	if set.Session, err = one(c.SessionPolicy, "session"); err != nil {
 		return req, set, fmt.Errorf("session policy: %w", err)
+	}
+	if set.Endpoint, err = one(c.EndpointPolicy, "vpc_endpoint"); err != nil {
+		return req, set, fmt.Errorf("endpoint policy: %w", err)
 	}
 	for i, raw := range c.SCPs {
 		d, err := parseRaw(raw)

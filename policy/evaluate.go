@@ -30,6 +30,7 @@ import "strings"
 //  8. A role's trust policy, like a key policy, must allow sts:AssumeRole* even within one
 //     account (rule 5 applies to it: naming the account delegates to IAM).
 //  9. sts:GetCallerIdentity needs no permission and cannot be denied: it is always allowed.
+//  10. A VPC endpoint policy (Set.Endpoint) must allow as well, and its Deny denies.
 //
 // Every statement that applied is reported, never only the first; near misses and conditions on
 // unknown keys are reported too (see Result).
@@ -74,7 +75,7 @@ func (e *evaluation) isCallerIdentity() bool {
 // resultBuf backs a Result's slices in their usual sizes with one allocation; appends past it
 // reallocate as usual.
 type resultBuf struct {
-	types   [7]TypeResult
+	types   [8]TypeResult
 	matched [4]StatementRef
 }
 
@@ -111,7 +112,7 @@ type evaluation struct {
 // verdict is the outcome of one pass.
 type verdict struct {
 	decision Decision
-	types    [7]TypeResult
+	types    [8]TypeResult
 }
 
 // typeTally is what one policy type contributed.
@@ -141,7 +142,7 @@ func (t typeTally) outcome() Outcome {
 }
 
 func (e *evaluation) run() verdict {
-	var id, rp, gr, pb, scp, sess, rcp typeTally
+	var id, rp, gr, pb, scp, sess, rcp, ep typeTally
 
 	id.present = len(e.set.Identity) > 0
 	for i := range e.set.Identity {
@@ -166,13 +167,17 @@ func (e *evaluation) run() verdict {
 	}
 	// RCPs name their principals like resource policies ("Principal": "*").
 	e.guardrail(TypeRCP, e.set.RCPs, e.set.RCPLevels, &rcp)
+	if e.set.Endpoint != nil && e.set.Endpoint.Doc != nil {
+		ep.present = true
+		e.policy(TypeEndpoint, e.set.Endpoint, &ep, true)
+	}
 
-	v := verdict{types: [7]TypeResult{
+	v := verdict{types: [8]TypeResult{
 		{TypeIdentity, id.outcome()}, {TypeResource, rp.outcome()}, {TypeGrant, gr.outcome()},
 		{TypeBoundary, pb.outcome()}, {TypeSCP, scp.outcome()}, {TypeSession, sess.outcome()},
-		{TypeRCP, rcp.outcome()},
+		{TypeRCP, rcp.outcome()}, {TypeEndpoint, ep.outcome()},
 	}}
-	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny || rcp.deny {
+	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny || rcp.deny || ep.deny {
 		v.decision = ExplicitDeny
 		return v
 	}
@@ -203,6 +208,8 @@ func (e *evaluation) run() verdict {
 	default:
 		allow = scpOK && (identity || direct || (viaRole && capsOK))
 	}
+	// A VPC endpoint policy filters every request through the endpoint: it must allow too.
+	allow = allow && (!ep.present || ep.allow)
 	if allow {
 		v.decision = Allow
 	} else {

@@ -289,7 +289,7 @@ func TestEveryDecidingStatementIsCollected(t *testing.T) {
 		t.Fatalf("matched %v, want %s", sids, want)
 	}
 	wantTypes := []TypeResult{{TypeIdentity, OutcomeDeny}, {TypeResource, OutcomeAllow}, {TypeGrant, OutcomeAbsent},
-		{TypeBoundary, OutcomeAbsent}, {TypeSCP, OutcomeAllow}, {TypeSession, OutcomeAbsent}, {TypeRCP, OutcomeAbsent}}
+		{TypeBoundary, OutcomeAbsent}, {TypeSCP, OutcomeAllow}, {TypeSession, OutcomeAbsent}, {TypeRCP, OutcomeAbsent}, {TypeEndpoint, OutcomeAbsent}}
 	if !reflect.DeepEqual(got.Types, wantTypes) {
 		t.Fatalf("types %v", got.Types)
 	}
