@@ -209,7 +209,7 @@ func verdictSentence(d xsdoctor.Diagnosis) string {
 		if len(closed) == 0 {
 			var blockers []string
 			for _, f := range d.Findings {
-				if closes(f.Code) {
+				if f.Effect == xsdoctor.EffectCloses {
 					blockers = append(blockers, string(f.Code))
 				}
 			}
