@@ -513,3 +513,17 @@ func sortedStrings(in []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// versionKeyFix is the fix for VERSION_KEY_MISMATCH (SPEC §3: steps only): AWSCURRENT is
+// encrypted under versionKey while the secret is configured with configuredKey. Writing a new
+// version encrypts it under the configured key; UpdateSecret re-encrypts the current versions
+// only when its caller may decrypt with the old key and encrypt with the new one (Secrets Manager
+// User Guide, "Change the encryption key for a secret"; aws-semantics §3.6). No step needs the
+// secret value.
+func (c *check) versionKeyFix(versionKey, configuredKey string) *xsdoctor.Fix {
+	return c.render(nil, c.owner, "the current version of "+c.secretARN,
+		"In account "+c.owner+", have AWSCURRENT encrypted under "+configuredKey+": rotate the secret (aws secretsmanager rotate-secret --secret-id "+c.secretARN+") or let its writer store the next value, which Secrets Manager encrypts under the configured key.",
+		"Or, as someone allowed kms:Decrypt on "+versionKey+" and kms:Encrypt and kms:GenerateDataKey on "+configuredKey+", run aws secretsmanager update-secret --secret-id "+c.secretARN+" --kms-key-id "+configuredKey+": it re-encrypts AWSCURRENT, AWSPENDING and AWSPREVIOUS only when its caller may use both keys.",
+		"Confirm with aws secretsmanager list-secret-version-ids --secret-id "+c.secretARN+": the AWSCURRENT version's KmsKeyIds must list "+configuredKey+".",
+	)
+}

@@ -251,3 +251,25 @@ func TestTerraformEscapesInterpolation(t *testing.T) {
 		t.Errorf("heredoc = %s", h)
 	}
 }
+
+// TestVersionKeyFixIsStepsThatNeverNeedTheValue: SPEC §3 wants steps only for a version left
+// under an old key, and never a command that needs the secret value.
+func TestVersionKeyFixIsStepsThatNeverNeedTheValue(t *testing.T) {
+	c := newCheck(working())
+	old := "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-0000000000aa"
+	fx := c.versionKeyFix(old, keyARN)
+	steps := strings.Join(fx.Steps, " ")
+	if fx.Policy != "" || fx.Terraform != "" || fx.Statement != "" || fx.Account != owner {
+		t.Errorf("want steps only in account %s, got %+v", owner, fx)
+	}
+	for _, want := range []string{"rotate-secret --secret-id " + secretARN, "update-secret --secret-id " + secretARN + " --kms-key-id " + keyARN, "list-secret-version-ids", old} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps lack %q: %s", want, steps)
+		}
+	}
+	for _, never := range []string{"put-secret-value", "--secret-string", "get-secret-value"} {
+		if strings.Contains(steps, never) {
+			t.Errorf("a step needs the secret value (%s): %s", never, steps)
+		}
+	}
+}
