@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +31,7 @@ func runCheck(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	default:
 		return 0, usagef("check", "check one secret at a time; quote arguments that contain spaces", "unexpected argument %q after the secret", positional[1])
 	}
-	if err := f.validate("check", positional[0]); err != nil {
+	if err := f.validate("check"); err != nil {
 		return 0, err
 	}
 	opts := f.probeOptions(positional[0])
@@ -51,7 +52,7 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 		OwnerProfile:    f.ownerProfile,
 		ConsumerProfile: f.consumerProfile,
 		ExternalID:      f.externalID,
-		SessionName:     f.sessionName,
+		SessionName:     cmp.Or(f.sessionName, defaultSessionName()),
 		Region:          f.region,
 		Live:            f.live,
 		Timeout:         f.timeout,
@@ -63,16 +64,8 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 func diagnose(ctx context.Context, cmd string, opts probe.Options, output string, color bool, stdout io.Writer) (int, error) {
 	facts, err := probe.Gather(ctx, opts)
 	if err != nil {
-		var ue *probe.UsageError
-		if errors.As(err, &ue) {
-			msg := ue.Msg
-			if ue.Arg != "" {
-				msg = ue.Arg + ": " + msg
-			}
-			if ue.Err != nil {
-				msg += ": " + ue.Err.Error()
-			}
-			return 0, &usageError{cmd: cmd, msg: msg, hint: ue.Hint}
+		if u := usage(nil); errors.As(err, &u) {
+			return 0, err // run prints it with its hint and exits 2
 		}
 		// *probe.ProbeError, or anything else that left no facts: exit 4 (its message carries
 		// the hint).

@@ -26,6 +26,17 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
+// UsageHint says what to type instead.
+func (e *usageError) UsageHint() string { return e.hint }
+
+// usage is a mistake in what the user typed, whichever layer found it: the flags here, or probe
+// judging the ARNs and the accounts (*probe.UsageError). run prints every one the same way, with
+// its hint, and exits 2.
+type usage interface {
+	error
+	UsageHint() string
+}
+
 func usagef(cmd, hint, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...), hint: hint}
 }
@@ -79,15 +90,15 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	if err == nil {
 		return code
 	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		prefix := "xsdoctor"
-		if ue.cmd != "" {
-			prefix += " " + ue.cmd
+	var u usage
+	if errors.As(err, &u) {
+		prefix := "xsdoctor " + cmd
+		if ue := (*usageError)(nil); errors.As(err, &ue) {
+			prefix = strings.TrimSpace("xsdoctor " + ue.cmd)
 		}
-		fmt.Fprintf(stderr, "%s: %s\n", prefix, ue.msg)
-		if ue.hint != "" {
-			fmt.Fprintf(stderr, "hint: %s\n", ue.hint)
+		fmt.Fprintf(stderr, "%s: %s\n", prefix, u.Error())
+		if h := u.UsageHint(); h != "" {
+			fmt.Fprintf(stderr, "hint: %s\n", h)
 		}
 		return exitUsage
 	}
