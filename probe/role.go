@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 // decodeDocument turns an IAM policy document as the SDK returns it into JSON text. IAM returns
@@ -168,12 +169,12 @@ func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 // managedPolicy reads a managed policy's default version: GetPolicy → DefaultVersionId →
 // GetPolicyVersion (IAM User Guide, "Versioning IAM policies": the default version is the one in
 // effect). Memoized per ARN, so a boundary that is also attached is read once.
-func (g *gatherer) managedPolicy(ctx context.Context, arn string) (xsdoctor.Policy, *xsdoctor.ReadError) {
+func (g *gatherer) managedPolicy(ctx context.Context, policyARN string) (xsdoctor.Policy, *xsdoctor.ReadError) {
 	g.mu.Lock()
-	f, ok := g.managed[arn]
+	f, ok := g.managed[policyARN]
 	if !ok {
 		f = newFuture[managedResult]()
-		g.managed[arn] = f
+		g.managed[policyARN] = f
 	}
 	g.mu.Unlock()
 	if ok {
@@ -184,11 +185,12 @@ func (g *gatherer) managedPolicy(ctx context.Context, arn string) (xsdoctor.Poli
 	defer func() { f.set(r) }()
 	s := g.consumerSess
 	kind := "managed"
-	if strings.Contains(arn, ":iam::aws:policy/") {
+	a, _ := arn.Split(policyARN)
+	if a.Account == "aws" { // arn:aws:iam::aws:policy/NAME (IAM User Guide, "AWS managed policies")
 		kind = "aws-managed"
 	}
-	r.p = xsdoctor.Policy{ARN: arn, Kind: kind, Name: arn[strings.LastIndex(arn, "/")+1:]}
-	pol, err := s.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+	r.p = xsdoctor.Policy{ARN: policyARN, Kind: kind, Name: a.Resource[strings.LastIndex(a.Resource, "/")+1:]}
+	pol, err := s.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(policyARN)})
 	if err != nil || pol.Policy == nil {
 		r.err = readError("iam:GetPolicy", s.accountID(), err)
 		return r.p, r.err
@@ -197,7 +199,7 @@ func (g *gatherer) managedPolicy(ctx context.Context, arn string) (xsdoctor.Poli
 		r.p.Name = n
 	}
 	r.p.Version = aws.ToString(pol.Policy.DefaultVersionId)
-	ver, err := s.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: pol.Policy.DefaultVersionId})
+	ver, err := s.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(policyARN), VersionId: pol.Policy.DefaultVersionId})
 	if err != nil || ver.PolicyVersion == nil {
 		r.err = readError("iam:GetPolicyVersion", s.accountID(), err)
 		return r.p, r.err
