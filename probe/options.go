@@ -48,20 +48,27 @@ type UsageError struct {
 }
 
 func (e *UsageError) Error() string {
-	s := e.Msg
-	if e.Arg != "" && !strings.Contains(s, e.Arg) {
-		s = e.Arg + ": " + s
+	msg, hint := e.Usage()
+	if hint != "" {
+		msg += " (hint: " + hint + ")"
 	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
+	return msg
 }
 
-// UsageHint says what to type instead; the command prints it under the error.
-func (e *UsageError) UsageHint() string { return e.Hint }
-
 func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usage returns the message and the hint apart, for a CLI that prints the hint on its own line.
+// The message names the argument unless it already does ("malformed --consumer …").
+func (e *UsageError) Usage() (msg, hint string) {
+	msg = e.Msg
+	if e.Arg != "" && !strings.Contains(msg, e.Arg) {
+		msg = e.Arg + ": " + msg
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg, e.Hint
+}
 
 // ProbeError means nothing could be probed at all: no base credentials, or every call failed on
 // the network or the timeout before a single fact was read. The CLI exits 4 on it.

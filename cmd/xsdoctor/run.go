@@ -9,15 +9,25 @@ import (
 	"strings"
 )
 
-// Exit codes (SPEC §5). 0, 1 and 3 come from the diagnosis (door.ExitCode); the CLI adds 2 and 4.
+// Exit codes (SPEC §5), all of them here: 0, 1 and 3 map the verdict (exitCode), 2 and 4 are the
+// CLI's own.
 const (
-	exitOK        = 0
-	exitUsage     = 2
-	exitCannotRun = 4
+	exitOK           = 0
+	exitClosed       = 1
+	exitUsage        = 2
+	exitInconclusive = 3
+	exitCannotRun    = 4
 )
 
-// usageError is a command-line mistake: it is printed with a hint and exits 2. It is the one
-// typed error that decides an exit code here (the cli/cli FlagError model).
+// usage is what every error meaning "the user typed it wrong" provides, whichever package found
+// the mistake (the CLI's own usageError, probe.UsageError): the message and a hint. run prints
+// every such error the same way and exits 2 (the cli/cli FlagError model).
+type usage interface {
+	error
+	Usage() (msg, hint string)
+}
+
+// usageError is a command-line mistake found by the CLI itself.
 type usageError struct {
 	cmd  string // "check", "demo", … or "" for the top level
 	msg  string
@@ -26,16 +36,7 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
-// UsageHint says what to type instead.
-func (e *usageError) UsageHint() string { return e.hint }
-
-// usage is a mistake in what the user typed, whichever layer found it: the flags here, or probe
-// judging the ARNs and the accounts (*probe.UsageError). run prints every one the same way, with
-// its hint, and exits 2.
-type usage interface {
-	error
-	UsageHint() string
-}
+func (e *usageError) Usage() (msg, hint string) { return e.msg, e.hint }
 
 func usagef(cmd, hint, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...), hint: hint}
@@ -93,12 +94,14 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	var u usage
 	if errors.As(err, &u) {
 		prefix := "xsdoctor " + cmd
-		if ue := (*usageError)(nil); errors.As(err, &ue) {
+		var ue *usageError
+		if errors.As(err, &ue) {
 			prefix = strings.TrimSpace("xsdoctor " + ue.cmd)
 		}
-		fmt.Fprintf(stderr, "%s: %s\n", prefix, u.Error())
-		if h := u.UsageHint(); h != "" {
-			fmt.Fprintf(stderr, "hint: %s\n", h)
+		msg, hint := u.Usage()
+		fmt.Fprintf(stderr, "%s: %s\n", prefix, msg)
+		if hint != "" {
+			fmt.Fprintf(stderr, "hint: %s\n", hint)
 		}
 		return exitUsage
 	}
