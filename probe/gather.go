@@ -39,8 +39,7 @@ type gatherer struct {
 
 	secret       *future[xsdoctor.Secret] // DescribeSecret (and ListSecretVersionIds)
 	secretPolicy *future[policyRead]      // GetResourcePolicy
-	keyID        *future[xsdoctor.Key]    // the key's identity (ARN, account), as soon as known
-	keyF         *future[xsdoctor.Key]    // everything read about the key
+	keyF         *future[keyRead]         // the deciding key with everything read about it
 	roleID       *future[xsdoctor.Role]   // GetRole's answer (ARN with path, id, tags)
 	roleF        *future[xsdoctor.Role]   // the role with every policy
 	sims         *future[simulationRead]  // iam:SimulatePrincipalPolicy
@@ -131,7 +130,7 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		o: o, ctx: ctx, rec: &recorder{log: o.Log}, now: o.now().UTC(), sessionName: o.sessionName(),
 		consumer: in.consumer,
 		secret:   newFuture[xsdoctor.Secret](), secretPolicy: newFuture[policyRead](),
-		keyID: newFuture[xsdoctor.Key](), keyF: newFuture[xsdoctor.Key](),
+		keyF:   newFuture[keyRead](),
 		roleID: newFuture[xsdoctor.Role](), roleF: newFuture[xsdoctor.Role](),
 		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
@@ -271,7 +270,9 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 	sec := g.secret.get()
 	pol := g.secretPolicy.get()
 	sec.Policy, sec.PolicyErr = pol.text, pol.err
-	f := g.subject(sec, g.keyF.get(), g.roleF.get())
+	kr := g.keyF.get()
+	sec.KMSKeyARN = kr.configuredARN
+	f := g.subject(sec, kr.key, g.roleF.get())
 	sims := g.sims.get()
 	f.Simulations, f.SimulationErr = sims.results, sims.err
 	f.Live = g.liveF.get()
