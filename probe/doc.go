@@ -34,7 +34,7 @@
 // session name that shows up in the target account's CloudTrail (Options.SessionName; the command
 // passes "xsdoctor-<user>" unless --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
 // from the owner side's base credentials, the consumer role from the consumer side's. The region
-// is the secret ARN's (--region overrides); AWS_ENDPOINT_URL is honoured by the SDK, and
+// is the secret ARN's (a --region that contradicts it is a usage error); AWS_ENDPOINT_URL is honoured by the SDK, and
 // Options.Endpoint sets the same BaseEndpoint explicitly.
 //
 // Each side is read with its own credentials, because cross-account reads are partial on AWS

@@ -94,6 +94,12 @@ func parseInputs(o Options) (inputs, error) {
 	if in.consumer, err = parseConsumer(o.Consumer); err != nil {
 		return in, err
 	}
+	// A full ARN names its region, and Secrets Manager answers for a secret only in that region:
+	// a --region that says otherwise is a mistake, never a silent override (SPEC §2).
+	if in.secret.IsARN && o.Region != "" && o.Region != in.secret.ARN.Region {
+		return in, usagef("--region", "drop --region, or pass the ARN of the secret (or replica) in "+o.Region,
+			"--region %s contradicts the region of the secret ARN, %s", o.Region, in.secret.ARN.Region)
+	}
 	if o.OwnerRole != "" {
 		if in.ownerRole, err = parseRole(o.OwnerRole, "--owner-role"); err != nil {
 			return in, err
@@ -137,10 +143,11 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		idents: map[string]*future[identity]{},
 	}
 
-	// Region: the secret ARN's, unless --region says otherwise; for a name, --region or the
-	// owner side's configured region (a name resolves in the caller's region).
+	// Region: the secret ARN's (parseInputs refused a --region that contradicts it); for a
+	// name, --region or the owner side's configured region (a name resolves in the caller's
+	// region).
 	region := o.Region
-	if region == "" && in.secret.IsARN {
+	if in.secret.IsARN {
 		region = in.secret.ARN.Region
 	}
 	var err error

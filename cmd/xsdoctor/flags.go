@@ -48,7 +48,7 @@ var checkFlagDocs = []flagDoc{
 	{[]string{"consumer-profile"}, "NAME", "shared-config profile to start from for the consumer account"},
 	{[]string{"external-id"}, "ID", "sts:ExternalId passed to every AssumeRole"},
 	{[]string{"session-name"}, "NAME", "AssumeRole session name, as it will appear in CloudTrail (default xsdoctor-<user>)"},
-	{[]string{"region"}, "REGION", "override the region taken from the secret ARN"},
+	{[]string{"region"}, "REGION", "the region of a secret given by name or partial ARN; a full ARN's region always wins, and a --region that contradicts it is an error"},
 	{[]string{"live"}, "", "also assume the consumer principal (if its trust policy allows) and call GetSecretValue; the value is discarded unread, and the result never changes a door or the exit code"},
 	{[]string{"output", "o"}, "FORMAT", "report format: text (default), json or markdown"},
 	{[]string{"timeout"}, "DURATION", "bound on the whole probe, e.g. 30s or 2m (default 60s)"},
