@@ -39,6 +39,7 @@ type gatherer struct {
 
 	secret       *future[xsdoctor.Secret] // DescribeSecret (and ListSecretVersionIds)
 	secretPolicy *future[policyRead]      // GetResourcePolicy
+	replicaKeys  *future[[]xsdoctor.Key]  // each replica's key, read in its region
 	keyF         *future[keyRead]         // the deciding key with everything read about it
 	roleID       *future[xsdoctor.Role]   // GetRole's answer (ARN with path, id, tags)
 	roleF        *future[xsdoctor.Role]   // the role with every policy
@@ -136,7 +137,7 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		o: o, ctx: ctx, rec: &recorder{log: o.Log}, now: o.now().UTC(), sessionName: o.sessionName(),
 		consumer: in.consumer,
 		secret:   newFuture[xsdoctor.Secret](), secretPolicy: newFuture[policyRead](),
-		keyF:   newFuture[keyRead](),
+		keyF: newFuture[keyRead](), replicaKeys: newFuture[[]xsdoctor.Key](),
 		roleID: newFuture[xsdoctor.Role](), roleF: newFuture[xsdoctor.Role](),
 		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
@@ -235,6 +236,7 @@ func (g *gatherer) run() {
 	g.async(func(ctx context.Context) { g.secret.set(g.readSecret(ctx, g.described)) })
 	g.async(func(ctx context.Context) { g.secretPolicy.set(g.readSecretPolicy(ctx, g.secretARN.String())) })
 	g.async(func(ctx context.Context) { g.keyF.set(g.readKey(ctx)) })
+	g.async(func(ctx context.Context) { g.replicaKeys.set(g.readReplicaKeys(ctx)) })
 	g.orgOf(g.ownerAccount, g.owner)
 	g.orgOf(g.consumer.Account, g.consumerSess)
 	g.async(func(ctx context.Context) { g.roleF.set(g.readRole(ctx)) })
@@ -279,6 +281,12 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 	sec.Policy, sec.PolicyErr = pol.text, pol.err
 	kr := g.keyF.get()
 	sec.KMSKeyARN = kr.configuredARN
+	if keys := g.replicaKeys.get(); len(keys) == len(sec.Replicas) {
+		sec.Replicas = slices.Clone(sec.Replicas)
+		for i := range keys {
+			sec.Replicas[i].Key = &keys[i]
+		}
+	}
 	f := g.subject(sec, kr.key, g.roleF.get())
 	sims := g.sims.get()
 	f.Simulations, f.SimulationErr = sims.results, sims.err

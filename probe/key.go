@@ -68,6 +68,36 @@ func (g *gatherer) readKey(ctx context.Context) keyRead {
 	return out
 }
 
+// readReplicaKeys reads the key of every replica the primary's DescribeSecret lists, each in
+// its own region: ReplicationStatus[].KmsKeyId, or the AWS managed key aws/secretsmanager of that
+// region when it is empty (aws-semantics §3.7). The keys come back in the order of
+// Secret.Replicas.
+func (g *gatherer) readReplicaKeys(ctx context.Context) []xsdoctor.Key {
+	sec := g.secret.get()
+	if sec.Err != nil || len(sec.Replicas) == 0 {
+		return nil
+	}
+	primary, err := arn.Parse(sec.ARN)
+	if err != nil {
+		return nil
+	}
+	keys := make([]xsdoctor.Key, len(sec.Replicas))
+	var wg sync.WaitGroup
+	for i, r := range sec.Replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := g.identify(ctx, resolveKeyRef(r.KMSKeyID, primary.InRegion(r.Region)))
+			keys[i] = id.key
+			if !id.done {
+				keys[i] = g.keyDetails(ctx, id)
+			}
+		}()
+	}
+	wg.Wait()
+	return keys
+}
+
 // currentKeyIDs are the keys ListSecretVersionIds lists for AWSCURRENT, as AWS wrote them.
 func currentKeyIDs(sec xsdoctor.Secret) []string {
 	for _, v := range sec.Versions {
