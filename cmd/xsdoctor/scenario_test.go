@@ -51,6 +51,12 @@ func TestScenarios(t *testing.T) {
 	if len(files) < 2 {
 		t.Fatalf("no scenarios in %s", dir)
 	}
+	// The repository's own scenarios (top-level scenarios/), which the product ships.
+	own, err := filepath.Glob(filepath.Join("..", "..", "scenarios", "*.json"))
+	if err != nil || len(own) == 0 {
+		t.Fatalf("no scenarios in the repository's scenarios/ directory (%v)", err)
+	}
+	files = append(files, own...)
 	passed := 0
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".json")
