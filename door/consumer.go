@@ -232,5 +232,13 @@ func (c *check) consumerNotFound(re *xsdoctor.ReadError) xsdoctor.Finding {
 		Summary:  fmt.Sprintf("The consumer role %s does not exist in account %s (iam:GetRole: NoSuchEntity)", c.roleARN, c.consumer),
 		Detail:   "Check the role name in --consumer against the workload's real role, e.g. the ARN in the AccessDenied message. A role deleted and re-created under the same name is a new principal: resource policies that named the old one hold its unique id.",
 		Evidence: []xsdoctor.Evidence{{Source: "iam:GetRole " + c.f.Role.Name, Note: readErrText(re)}},
+		Fix: &xsdoctor.Fix{
+			Account: c.consumer,
+			Where:   "the consumer principal " + c.principal(),
+			Steps: []string{
+				"Run xsdoctor again with --consumer set to the principal the AccessDenied message names (the workload's real role).",
+				"If the role was deleted, re-create it in account " + c.consumer + " (or restore the Terraform that defines it), then re-save the secret and key policies that name it: they still hold the deleted role's unique id.",
+			},
+		},
 	}
 }
