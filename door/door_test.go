@@ -124,7 +124,7 @@ func doorCases() []doorCase {
 			mutate: func(f *xsdoctor.Facts) {
 				f.Simulations[1] = xsdoctor.Simulation{Action: "kms:Decrypt", Resource: keyARN, Decision: "implicitDeny", MissingContext: []string{"kms:EncryptionContext:SecretARN"}}
 			},
-			doors:  [3]xsdoctor.State{open, open, open}, exit: 0,
+			doors: [3]xsdoctor.State{open, open, open}, exit: 0,
 			absent: []xsdoctor.Code{xsdoctor.SimulationDisagrees},
 		},
 		{

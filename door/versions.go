@@ -55,7 +55,7 @@ func (c *check) versionFindings(d *xsdoctor.Door) {
 		Effect: effect,
 		Summary: fmt.Sprintf("AWSCURRENT of %s is encrypted under %s, not under the configured key %s; the key-policy door is judged on the version's key",
 			c.secretARN, c.keyARN, conf),
-		Detail: "Changing a secret's key does not re-encrypt its versions unless the caller may decrypt with the old key and encrypt with the new one; until AWSCURRENT is re-encrypted, reads fail with \"This version of secret is not encrypted with the current KMS key\".",
+		Detail:   "Changing a secret's key does not re-encrypt its versions unless the caller may decrypt with the old key and encrypt with the new one; until AWSCURRENT is re-encrypted, reads fail with \"This version of secret is not encrypted with the current KMS key\".",
 		Evidence: ev,
 		Fix: &xsdoctor.Fix{
 			Account: c.owner,
