@@ -50,7 +50,7 @@ func (c *check) versionFindings(d *xsdoctor.Door) {
 				Note: fmt.Sprintf("version %s (%s) KmsKeyIds = %s", v.ID, strings.Join(v.Stages, ", "), strings.Join(v.KMSKeyIDs, ", "))})
 		}
 	}
-	d.Findings = append(d.Findings, xsdoctor.Finding{
+	mismatch := xsdoctor.Finding{
 		Code:   xsdoctor.VersionKeyMismatch,
 		Effect: effect,
 		Summary: fmt.Sprintf("AWSCURRENT of %s is encrypted under %s, not under the configured key %s; the key-policy door is judged on the version's key",
@@ -66,7 +66,16 @@ func (c *check) versionFindings(d *xsdoctor.Door) {
 				"Check with aws secretsmanager list-secret-version-ids --secret-id " + c.secretARN + " --include-deprecated that AWSCURRENT lists " + conf + " in KmsKeyIds.",
 			},
 		},
-	})
+	}
+	for i := range d.Findings {
+		if f := &d.Findings[i]; f.Code == xsdoctor.KeyAWSManaged {
+			// The secret already names a customer managed key: creating another one is not the
+			// fix; re-encrypting AWSCURRENT under the configured key is.
+			f.Detail = "AWSCURRENT is still under the AWS managed key although the secret is configured with " + conf + ". The AWS managed key's policy cannot be edited and only trusts its own account: re-encrypt AWSCURRENT under the configured key."
+			f.Fix = mismatch.Fix
+		}
+	}
+	d.Findings = append(d.Findings, mismatch)
 }
 
 // currentKeyIDs are the keys ListSecretVersionIds lists for AWSCURRENT.
