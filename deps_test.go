@@ -61,6 +61,8 @@ func TestDependencyRules(t *testing.T) {
 	}{
 		{pkg: module, stdlib: true},
 		{pkg: module + "/policy", stdlib: true},
+		{pkg: module + "/scenarios", stdlib: true},
+		{pkg: module + "/explain", forbid: []string{"github.com/", module + "/policy", module + "/probe", module + "/door", module + "/report", module + "/internal/", module + "/cmd/"}},
 		{pkg: module + "/request", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/report"}},
 		{pkg: module + "/door", forbid: []string{"github.com/aws/", module + "/probe", module + "/report", module + "/internal/awsemu", module + "/cmd/"}},
 		{pkg: module + "/report", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/policy", module + "/internal/awsemu", module + "/cmd/", "golang.org/x/term"}},

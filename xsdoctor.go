@@ -45,6 +45,8 @@ const (
 	KeyPolicyConditionMismatch Code = "KEY_POLICY_CONDITION_MISMATCH"
 	KeyGrantAllows             Code = "KEY_GRANT_ALLOWS"
 	KeyPolicyUnreadable        Code = "KEY_POLICY_UNREADABLE"
+	VersionKeyMismatch         Code = "VERSION_KEY_MISMATCH"
+	KeyRCPDeny                 Code = "KEY_RCP_DENY"
 
 	// Door secret-policy.
 	SecretPolicyMissing           Code = "SECRET_POLICY_MISSING"
@@ -53,6 +55,7 @@ const (
 	SecretPolicyConditionMismatch Code = "SECRET_POLICY_CONDITION_MISMATCH"
 	SecretPolicyStalePrincipal    Code = "SECRET_POLICY_STALE_PRINCIPAL"
 	SecretPolicyUnreadable        Code = "SECRET_POLICY_UNREADABLE"
+	SecretRCPDeny                 Code = "SECRET_RCP_DENY"
 
 	// Door consumer-iam.
 	IAMNoSecretAllow          Code = "IAM_NO_SECRET_ALLOW"
@@ -63,6 +66,8 @@ const (
 	IAMBoundaryDeny           Code = "IAM_BOUNDARY_DENY"
 	IAMSCPDeny                Code = "IAM_SCP_DENY"
 	IAMUnreadable             Code = "IAM_UNREADABLE"
+	ConsumerNotFound          Code = "CONSUMER_NOT_FOUND"
+	IAMVPCEPolicyDeny         Code = "IAM_VPCE_POLICY_DENY"
 	SimulationDisagrees       Code = "SIMULATION_DISAGREES"
 	SimulationUnavailable     Code = "SIMULATION_UNAVAILABLE"
 
@@ -70,13 +75,17 @@ const (
 	DoorConditional Code = "DOOR_CONDITIONAL"
 
 	// Top level.
-	SecretPendingDeletion Code = "SECRET_PENDING_DELETION"
-	SecretNotFound        Code = "SECRET_NOT_FOUND"
-	InputNotFullARN       Code = "INPUT_NOT_FULL_ARN"
-	KeyInOtherAccount     Code = "KEY_IN_OTHER_ACCOUNT"
-	AssumeRoleFailed      Code = "ASSUME_ROLE_FAILED"
-	LiveDisagrees         Code = "LIVE_DISAGREES"
-	ResidualGuardrails    Code = "RESIDUAL_GUARDRAILS"
+	SecretPendingDeletion  Code = "SECRET_PENDING_DELETION"
+	SecretNotFound         Code = "SECRET_NOT_FOUND"
+	InputNotFullARN        Code = "INPUT_NOT_FULL_ARN"
+	KeyInOtherAccount      Code = "KEY_IN_OTHER_ACCOUNT"
+	SecretNoCurrentVersion Code = "SECRET_NO_CURRENT_VERSION"
+	AssumeRoleFailed       Code = "ASSUME_ROLE_FAILED"
+	ProbeTimeout           Code = "PROBE_TIMEOUT"
+	ReplicaKeyDiffers      Code = "REPLICA_KEY_DIFFERS"
+	ErrorPointsElsewhere   Code = "ERROR_POINTS_ELSEWHERE"
+	LiveDisagrees          Code = "LIVE_DISAGREES"
+	ResidualGuardrails     Code = "RESIDUAL_GUARDRAILS"
 )
 
 // Diagnosis is the whole report (SPEC §3). It is a plain value: report renders it, nothing
