@@ -83,7 +83,7 @@ func uniqueSorted(s []string) []string {
 
 // runCompletion is "xsdoctor completion bash|zsh|fish": a script for the shell to load.
 func runCompletion(args []string, stdout io.Writer) error {
-	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+	if len(args) == 1 && isHelpArg(args[0]) {
 		return runHelp([]string{"completion"}, stdout)
 	}
 	if len(args) != 1 {

@@ -11,10 +11,10 @@ import (
 // code, from the same entries as docs/codes.md.
 func runExplain(args []string, stdout io.Writer) error {
 	if len(args) == 1 {
-		switch args[0] {
-		case "-h", "-help", "--help":
+		switch {
+		case isHelpArg(args[0]):
 			return runHelp([]string{"explain"}, stdout)
-		case "--list", "-list":
+		case args[0] == "--list" || args[0] == "-list":
 			return explain.Index(stdout)
 		}
 	}

@@ -187,10 +187,13 @@ func runHelp(args []string, stdout io.Writer) error {
 		printHelp(stdout, completionHelp)
 	case "version":
 		printHelp(stdout, versionHelp)
-	case "help":
+	case "help", "-h", "-help", "--help":
 		printHelp(stdout, topHelp)
 	default:
 		return usagef("help", "the commands are "+strings.Join(commands, ", "), "no help for unknown command %q", args[0])
 	}
 	return nil
 }
+
+// isHelpArg reports whether arg asks for help.
+func isHelpArg(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

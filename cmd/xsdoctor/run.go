@@ -67,6 +67,10 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	case "completion":
 		err = runCompletion(rest, stdout)
 	case "version", "--version":
+		if len(rest) == 1 && isHelpArg(rest[0]) {
+			err = runHelp([]string{"version"}, stdout)
+			break
+		}
 		if len(rest) > 0 {
 			err = usagef("version", "run 'xsdoctor version' without arguments", "version takes no arguments, got %q", rest[0])
 			break
