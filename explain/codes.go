@@ -64,7 +64,7 @@ var entries = []Entry{
 		Summary:  "The key policy (or the key, or its grants) could not be read, so the key-policy door is unknown.",
 		Account:  "The key's account: the inspector role there needs the read.",
 		Meaning:  "xsdoctor never guesses: a policy it could not read cannot close a door, so the door is `unknown` and the run exits 3. The evidence names the call that failed (`kms:GetKeyPolicy`, `kms:DescribeKey`, `kms:ListGrants`), the account and the error code. `GetKeyPolicy` works only from the key's own account, and a key policy that does not delegate to IAM (no `arn:aws:iam::ACCOUNT:root` statement) must name the inspector itself.",
-		Fix:      "Give the inspector role in the key's account `kms:DescribeKey`, `kms:GetKeyPolicy` and `kms:ListGrants` (see docs/inspector-roles.md), and, if the key policy does not delegate to IAM, a key policy statement naming the inspector role. When the key is in a third account, pass `--key-role`.",
+		Fix:      "Give the inspector role in the key's account `kms:DescribeKey`, `kms:GetKeyPolicy` and `kms:ListGrants` (the README's inspector roles section lists them), and, if the key policy does not delegate to IAM, a key policy statement naming the inspector role. When the key is in a third account, pass `--key-role`.",
 		Example:  "The key policy of arn:aws:kms:us-east-1:111111111111:key/… could not be read (kms:GetKeyPolicy: AccessDeniedException in 111111111111): the key-policy door is unknown",
 		Scenario: "inspector-denied-get-key-policy",
 	},
@@ -214,7 +214,7 @@ var entries = []Entry{
 		Summary:  "The consumer role or one of its policies could not be read, so the consumer-iam door is unknown.",
 		Account:  "The consumer account: the inspector role there needs the reads.",
 		Meaning:  "`iam:GetRole`, `ListRolePolicies`, `GetRolePolicy`, `ListAttachedRolePolicies`, `GetPolicy` or `GetPolicyVersion` failed. Identity permissions are a union of every policy, so one unread policy leaves the answer open: the door is `unknown`, exit 3.",
-		Fix:      "Give the consumer inspector role the IAM reads of docs/inspector-roles.md on the consumer role and on the managed policies attached to it (`arn:aws:iam::aws:policy/*` included).",
+		Fix:      "Give the consumer inspector role the IAM reads listed in the README's inspector roles section on the consumer role and on the managed policies attached to it (`arn:aws:iam::aws:policy/*` included).",
 		Example:  "The policies of arn:aws:iam::222222222222:role/app could not all be read (iam:GetPolicyVersion: AccessDenied in 222222222222)",
 	},
 	{

@@ -222,3 +222,25 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestTheDocumentedScenarioRuns: the example file of docs/scenarios.md loads and gives the
+// diagnosis its own expect block states.
+func TestTheDocumentedScenarioRuns(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "scenarios.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## A scenario file.*?```json\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/scenarios.md has no example scenario")
+	}
+	file := filepath.Join(t.TempDir(), "my-setup.json")
+	if err := os.WriteFile(file, m[1], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, warnings, err := awsemu.Load(file)
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("the documented scenario does not load cleanly: %v %v", err, warnings)
+	}
+	runScenario(t, s, "--scenario", file)
+}
