@@ -88,6 +88,53 @@ const (
 	ResidualGuardrails     Code = "RESIDUAL_GUARDRAILS"
 )
 
+// Effect is what a finding does to its door, or at the top level to the verdict (SPEC §3). door
+// sets it on every finding; a door's state and the verdict follow from the effects, so nothing
+// downstream needs to know what a code means.
+type Effect string
+
+const (
+	EffectCloses      Effect = "closes"      // proves its door closed; at the top level, a precondition that blocks the read
+	EffectUnknown     Effect = "unknown"     // a fact it needs was not read
+	EffectConditional Effect = "conditional" // depends on request context nobody can know offline
+	EffectInfo        Effect = "info"        // worth knowing; changes no state
+)
+
+// State is the door state a finding with this effect gives its door: closed, unknown or
+// conditional, and "" for info, which leaves the door to its other findings. A finding without an
+// effect counts as unknown: a finding nobody judged must never let a door look open.
+func (e Effect) State() State {
+	switch e {
+	case EffectCloses:
+		return StateClosed
+	case EffectConditional:
+		return StateConditional
+	case EffectInfo:
+		return ""
+	default:
+		return StateUnknown
+	}
+}
+
+// DoorState is the state a door's findings give it, in SPEC §3's order: closed if any finding
+// closes it, else unknown if any is unknown, else conditional if any is conditional, else open.
+func DoorState(findings []Finding) State {
+	state := StateOpen
+	for _, f := range findings {
+		switch f.Effect.State() {
+		case StateClosed:
+			return StateClosed
+		case StateUnknown:
+			state = StateUnknown
+		case StateConditional:
+			if state == StateOpen {
+				state = StateConditional
+			}
+		}
+	}
+	return state
+}
+
 // Diagnosis is the whole report (SPEC §3). It is a plain value: report renders it, nothing
 // else. Every slice is sorted or in a fixed order so that the JSON is deterministic.
 type Diagnosis struct {
@@ -134,6 +181,7 @@ type Door struct {
 // where something must change, the fix.
 type Finding struct {
 	Code     Code       `json:"code"`
+	Effect   Effect     `json:"effect"`
 	Summary  string     `json:"summary"`
 	Detail   string     `json:"detail,omitempty"` // what to do next, in a sentence or two
 	Evidence []Evidence `json:"evidence,omitempty"`
