@@ -140,6 +140,7 @@ func runScenario(t *testing.T, s *awsemu.Scenario, source ...string) {
 	for _, v := range reportSchema(t).Validate(stdout.Bytes()) {
 		t.Errorf("the report does not validate against docs/report.schema.json: %s", v)
 	}
+	checkDocumentedEffects(t, d)
 	e := s.Expect
 	var problems []string
 	if e.ExitCode != nil && code != *e.ExitCode {

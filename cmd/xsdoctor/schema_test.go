@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/explain"
 	"github.com/xsdoctor/xsdoctor/internal/jsonschema"
 )
@@ -72,6 +73,9 @@ func TestTheSchemaRejectsWhatARealReportMustNotBe(t *testing.T) {
 		{"an unknown finding code", func(r map[string]any) {
 			doorOf(r, 0)["findings"].([]any)[0].(map[string]any)["code"] = "KEY_AWS_MANGED"
 		}, `$.doors[0].findings[0].code: "KEY_AWS_MANGED" is not one of`},
+		{"a finding without an effect", func(r map[string]any) {
+			delete(doorOf(r, 0)["findings"].([]any)[0].(map[string]any), "effect")
+		}, `$.doors[0].findings[0]: lacks required field "effect"`},
 		{"a wrong effect", func(r map[string]any) {
 			doorOf(r, 0)["findings"].([]any)[0].(map[string]any)["effect"] = "blocks"
 		}, `$.doors[0].findings[0].effect`},
@@ -128,5 +132,25 @@ func TestTheSchemaKnowsEveryCode(t *testing.T) {
 	got := slices.Sorted(slices.Values(s.Defs.Code.Enum))
 	if want := explain.Codes(); !slices.Equal(got, want) {
 		t.Errorf("docs/report.schema.json $defs.code.enum is\n  %v\nwant the documented codes\n  %v", got, want)
+	}
+}
+
+// checkDocumentedEffects: every finding's effect is one that explain (and docs/codes.md) says
+// its code can have, so the reference cannot tell a user "closes" where the report says "info".
+func checkDocumentedEffects(t *testing.T, d xsdoctor.Diagnosis) {
+	t.Helper()
+	all := d.Findings
+	for _, door := range d.Doors {
+		all = append(all, door.Findings...)
+	}
+	for _, f := range all {
+		e, ok := explain.Lookup(string(f.Code))
+		if !ok {
+			t.Errorf("finding %s has no entry in explain", f.Code)
+			continue
+		}
+		if !slices.Contains(strings.Split(e.Effect, " or "), string(f.Effect)) {
+			t.Errorf("finding %s has effect %q; explain documents %q", f.Code, f.Effect, e.Effect)
+		}
 	}
 }
