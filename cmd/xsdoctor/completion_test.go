@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,5 +148,64 @@ func TestCompletionRefusesUnknownShells(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "bash, zsh, fish") {
 		t.Errorf("the hint does not name the shells: %s", stderr.String())
+	}
+}
+
+// TestEveryCommandRunKnowsIsCompleted reads run's dispatch (the switch on the command in run.go)
+// and requires each command it accepts to be in commands, so a command added to run is also
+// completed and listed in help.
+func TestEveryCommandRunKnowsIsCompleted(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "run.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dispatched []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		sw, ok := n.(*ast.SwitchStmt)
+		if !ok {
+			return true
+		}
+		if id, ok := sw.Tag.(*ast.Ident); !ok || id.Name != "cmd" {
+			return true
+		}
+		for _, stmt := range sw.Body.List {
+			for _, e := range stmt.(*ast.CaseClause).List {
+				if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					name, _ := strconv.Unquote(lit.Value)
+					if !strings.HasPrefix(name, "-") {
+						dispatched = append(dispatched, name)
+					}
+				}
+			}
+		}
+		return false
+	})
+	if len(dispatched) < 5 {
+		t.Fatalf("found only %v in run.go's dispatch: the test no longer reads it", dispatched)
+	}
+	for _, c := range dispatched {
+		if !slices.Contains(commands, c) {
+			t.Errorf("run dispatches %q, but commands (completion, help) lacks it", c)
+		}
+	}
+}
+
+// TestEveryFlagIsDocumented: each flag check and demo accept has a flagDoc, the one source of
+// their --help and of completion.
+func TestEveryFlagIsDocumented(t *testing.T) {
+	for cmd, docs := range map[string][]flagDoc{"check": checkFlagDocs, "demo": demoFlagDocs} {
+		var f checkFlags
+		documented := map[string]bool{}
+		for _, d := range docs {
+			for _, n := range d.names {
+				documented[n] = true
+			}
+		}
+		newCheckFlagSet(cmd, &f).VisitAll(func(fl *flag.Flag) {
+			if !documented[fl.Name] {
+				t.Errorf("%s accepts --%s, which has no flagDoc: neither help nor completion shows it", cmd, fl.Name)
+			}
+		})
 	}
 }
