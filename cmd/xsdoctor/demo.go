@@ -109,7 +109,11 @@ func loadScenario(cmd, name, path string) (*awsemu.Scenario, []string, error) {
 	if path != "" {
 		s, warnings, err := awsemu.Load(path)
 		if err != nil {
-			return nil, warnings, &usageError{cmd: cmd, msg: err.Error(), hint: "a scenario file is JSON in the format of docs/scenarios.md; 'xsdoctor demo --list' shows the built-in ones"}
+			hint := "a scenario file is JSON in the format of docs/scenarios.md; 'xsdoctor demo --list' shows the built-in ones"
+			if _, builtIn := scenarios.Get(path); builtIn {
+				hint = "a built-in scenario is named without --scenario: xsdoctor " + cmd + " " + path
+			}
+			return nil, warnings, &usageError{cmd: cmd, msg: err.Error(), hint: hint}
 		}
 		return s, warnings, nil
 	}
