@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/xsdoctor/xsdoctor/internal/awsemu"
+	"github.com/xsdoctor/xsdoctor/scenarios"
 )
 
 // runEmulate is "xsdoctor emulate (NAME | --scenario FILE) [--listen ADDR]": it serves the
@@ -51,7 +52,11 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		// A scenario that cannot be read or decoded is the user's to fix, like a bad flag.
 		var le *awsemu.LoadError
 		if errors.As(err, &le) || errors.Is(err, fs.ErrNotExist) {
-			return 0, &usageError{cmd: "emulate", msg: err.Error(), hint: "a scenario file is JSON in the format of docs/scenarios.md; 'xsdoctor demo --list' shows the built-in ones"}
+			hint := "a scenario file is JSON in the format of docs/scenarios.md; 'xsdoctor demo --list' shows the built-in ones"
+			if _, builtIn := scenarios.Get(*scenario); builtIn {
+				hint = "a built-in scenario is named without --scenario: xsdoctor emulate " + *scenario
+			}
+			return 0, &usageError{cmd: "emulate", msg: err.Error(), hint: hint}
 		}
 		return exitCannotRun, err
 	}
