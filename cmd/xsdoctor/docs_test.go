@@ -89,3 +89,24 @@ func hasAnchor(doc, anchor string) bool {
 	}
 	return false
 }
+
+// TestDocsCLIDescribesEveryCommandAndFlag keeps docs/cli.md up with the command line: every
+// command run dispatches and every flag of check, demo and emulate is described there.
+func TestDocsCLIDescribesEveryCommandAndFlag(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands {
+		if c != "help" && !strings.Contains(string(doc), "## `"+c) {
+			t.Errorf("docs/cli.md has no section for %s", c)
+		}
+	}
+	for cmd, docs := range map[string][]flagDoc{"check": checkFlagDocs, "demo": demoFlagDocs, "emulate": emulateFlagDocs} {
+		for _, d := range docs {
+			if !strings.Contains(string(doc), "`--"+d.names[0]) {
+				t.Errorf("docs/cli.md does not describe %s --%s", cmd, d.names[0])
+			}
+		}
+	}
+}
