@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -154,6 +155,30 @@ func TestTextHasEveryPartWithoutMarkdown(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		if len(line) > 100 && !strings.Contains(line, "arn:") {
 			t.Errorf("line wider than 100 columns: %q", line)
+		}
+	}
+}
+
+// TestEveryCodeOfTheContractIsDocumented reads the finding codes section of the project's
+// contract (../shared/SPEC.md, beside the module in development) and requires an entry for each.
+func TestEveryCodeOfTheContractIsDocumented(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("..", "..", "shared", "SPEC.md"))
+	if err != nil {
+		t.Fatalf("the contract is missing (check out shared/ beside the module): %v", err)
+	}
+	text := string(spec)
+	start := strings.Index(text, "## 4. Finding codes")
+	end := strings.Index(text, "## 5.")
+	if start < 0 || end < start {
+		t.Fatal("SPEC.md has no section 4 on finding codes")
+	}
+	codes := regexp.MustCompile("`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`").FindAllStringSubmatch(text[start:end], -1)
+	if len(codes) < 40 {
+		t.Fatalf("found only %d codes in SPEC §4", len(codes))
+	}
+	for _, m := range codes {
+		if _, ok := Lookup(m[1]); !ok {
+			t.Errorf("SPEC §4 names %s, which explain does not document", m[1])
 		}
 	}
 }
