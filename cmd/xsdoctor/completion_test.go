@@ -209,3 +209,70 @@ func TestEveryFlagIsDocumented(t *testing.T) {
 		})
 	}
 }
+
+// TestFishCompletesCodesNamesAndFormats asks fish itself what it would complete, when fish is
+// installed (skipped, saying so, where it is not).
+func TestFishCompletesCodesNamesAndFormats(t *testing.T) {
+	fish, err := exec.LookPath("fish")
+	if err != nil {
+		t.Skip("fish is not installed here, so its completions are not exercised")
+	}
+	file := filepath.Join(t.TempDir(), "xsdoctor.fish")
+	if err := os.WriteFile(file, []byte(completionScript(t, "fish")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for line, want := range map[string]string{
+		"xsdoctor ex":                  "explain",
+		"xsdoctor explain KEY_AWS":     "KEY_AWS_MANAGED",
+		"xsdoctor demo kms-key-is-dis": "kms-key-is-disabled",
+		"xsdoctor emulate classic":     "classic-trap",
+		"xsdoctor check --output ":     "markdown",
+		"xsdoctor completion f":        "fish",
+		"xsdoctor check --cons":        "--consumer",
+	} {
+		out, err := exec.Command(fish, "--no-config", "-c", "source "+file+"; complete -C '"+line+"'").CombinedOutput()
+		if err != nil {
+			t.Fatalf("fish: %v\n%s", err, out)
+		}
+		if !slices.Contains(strings.Fields(string(out)), want) {
+			t.Errorf("fish completes %q with %q, want %s among them", line, strings.Fields(string(out)), want)
+		}
+	}
+}
+
+// TestZshOffersCodesNamesAndFormats runs the zsh completion function with compadd stubbed to
+// print what it is given, when zsh is installed (skipped, saying so, where it is not).
+func TestZshOffersCodesNamesAndFormats(t *testing.T) {
+	zsh, err := exec.LookPath("zsh")
+	if err != nil {
+		t.Skip("zsh is not installed here, so its completion function is not exercised")
+	}
+	file := filepath.Join(t.TempDir(), "_xsdoctor")
+	if err := os.WriteFile(file, []byte(completionScript(t, "zsh")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		words   string // zsh array literal
+		current int
+		want    string
+	}{
+		{`(xsdoctor "")`, 2, "explain"},
+		{`(xsdoctor explain KEY)`, 3, "KEY_AWS_MANAGED"},
+		{`(xsdoctor demo "")`, 3, "classic-trap"},
+		{`(xsdoctor emulate "")`, 3, "--listen"},
+		{`(xsdoctor check -o "")`, 4, "markdown"},
+		{`(xsdoctor demo --scenario "")`, 4, "FILES"},
+		{`(xsdoctor completion "")`, 3, "zsh"},
+	}
+	for _, tt := range tests {
+		prog := `compdef(){}; compadd(){ shift; print -l -- "$@" }; _files(){ print FILES }; source ` + file +
+			`; words=` + tt.words + `; CURRENT=` + strconv.Itoa(tt.current) + `; _xsdoctor`
+		out, err := exec.Command(zsh, "-f", "-c", prog).CombinedOutput()
+		if err != nil {
+			t.Fatalf("zsh: %v\n%s", err, out)
+		}
+		if !slices.Contains(strings.Fields(string(out)), tt.want) {
+			t.Errorf("zsh offers %q after %s, want %s among them", strings.Fields(string(out)), tt.words, tt.want)
+		}
+	}
+}
