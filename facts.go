@@ -45,6 +45,9 @@ type Account struct {
 	// Management is true when the account is its organization's management account (SCPs do
 	// not apply to it).
 	Management bool `json:"management,omitempty"`
+	// ManagementAccount is the organization's management account id (DescribeOrganization's
+	// MasterAccountId, which every member may read): where SCPs and RCPs are changed.
+	ManagementAccount string `json:"management_account,omitempty"`
 }
 
 // ReadError records a read that failed: which call, the AWS error code, and the IAM action the

@@ -35,9 +35,9 @@ func simEvidence(sim *xsdoctor.Simulation) xsdoctor.Evidence {
 }
 
 func (c *check) scpDeny(req policy.Request, sim *xsdoctor.Simulation) xsdoctor.Finding {
-	// SCPs are changed in the organization's management account, whose id a member account
-	// cannot see; name the organization instead.
-	acct := "management account of " + first(c.f.Consumer.OrgID, "the consumer's organization")
+	// SCPs are changed in the organization's management account; DescribeOrganization tells
+	// every member its id (MasterAccountId). Only when that read failed is it named by words.
+	acct := first(c.f.Consumer.ManagementAccount, "management account of "+first(c.f.Consumer.OrgID, "the consumer's organization"))
 	return xsdoctor.Finding{
 		Code:   xsdoctor.IAMSCPDeny,
 		Effect: xsdoctor.EffectCloses,

@@ -28,6 +28,7 @@ type checkFlags struct {
 	timeout         time.Duration
 	debug           bool
 	scenario        string // demo only
+	list            bool   // demo only
 
 	set map[string]bool // flag names given on the command line (long names)
 }
@@ -56,7 +57,8 @@ var checkFlagDocs = []flagDoc{
 }
 
 var demoFlagDocs = append([]flagDoc{
-	{[]string{"scenario"}, "FILE", "scenario file to run (SPEC §6); default: the built-in classic trap, a secret encrypted with the AWS managed key"},
+	{[]string{"list"}, "", "list the built-in scenarios, one a line: name and summary"},
+	{[]string{"scenario"}, "FILE", "a scenario file to run instead of a built-in one (format: docs/scenarios.md in the repository)"},
 }, checkFlagDocs...)
 
 func newCheckFlagSet(name string, f *checkFlags) *flag.FlagSet {
@@ -78,6 +80,7 @@ func newCheckFlagSet(name string, f *checkFlags) *flag.FlagSet {
 	fs.BoolVar(&f.debug, "debug", false, "")
 	if name == "demo" {
 		fs.StringVar(&f.scenario, "scenario", "", "")
+		fs.BoolVar(&f.list, "list", false, "")
 	}
 	return fs
 }
