@@ -49,9 +49,11 @@ type Scenario struct {
 	Operator           string               `json:"operator"`
 	AWSManagedPolicies map[string]PolicyDoc `json:"aws_managed_policies"`
 	Accounts           map[string]*Account  `json:"accounts"`
-	Faults             []Fault              `json:"faults"`
-	Check              Check                `json:"check"`
-	Expect             *Expect              `json:"expect"`
+	// Org, when present, is the one source of organization facts (SPEC §6 "organization").
+	Org    *Org    `json:"organization"`
+	Faults []Fault `json:"faults"`
+	Check  Check   `json:"check"`
+	Expect *Expect `json:"expect"`
 
 	// AccountIDs lists the accounts in ascending order, for deterministic iteration.
 	AccountIDs []string `json:"-"`
@@ -75,9 +77,26 @@ type Account struct {
 	Roles         map[string]*Role          `json:"roles"`
 	Keys          map[string]*Key           `json:"keys"`
 	Secrets       map[string]*Secret        `json:"secrets"`
+	// VPCEndpoints are served by ec2:DescribeVpcEndpoints; GetSecretValue does not apply them
+	// (the emulator cannot know which endpoint a call came through).
+	VPCEndpoints []*VPCEndpoint `json:"vpc_endpoints"`
 
 	ID string `json:"-"`
 }
+
+// VPCEndpoint is an interface VPC endpoint of an account.
+type VPCEndpoint struct {
+	ID      string     `json:"id"`
+	Service string     `json:"service"` // e.g. secretsmanager: ServiceName com.amazonaws.<region>.<service>
+	VPC     string     `json:"vpc"`
+	Region  string     `json:"region"`
+	Policy  *PolicyDoc `json:"policy"` // nil: the default full-access policy
+
+	Account string `json:"-"`
+}
+
+// ServiceName is the endpoint's ServiceName as EC2 reports it.
+func (v *VPCEndpoint) ServiceName() string { return "com.amazonaws." + v.Region + "." + v.Service }
 
 // ManagedPolicy is a customer managed policy (accounts.<id>.policies.<name>) or an AWS managed
 // one (aws_managed_policies.<name>, served as arn:aws:iam::aws:policy/<name>).
