@@ -90,7 +90,7 @@ func TestOrganizationsReadAPIsAnswerTheManagementAccountAndDelegatedAdmins(t *te
 		{"ou-prod", orgtypes.PolicyTypeServiceControlPolicy, []string{"FullAWSAccess", "RegionLock"}},
 		{"ou-allow", orgtypes.PolicyTypeServiceControlPolicy, []string{"AllowSecretsOnly"}},
 		{"222222222222", orgtypes.PolicyTypeServiceControlPolicy, []string{"FullAWSAccess"}},
-		{"111111111111", orgtypes.PolicyTypeResourceControlPolicy, []string{"RCPFullAWSAccess"}},
+		{"111111111111", orgtypes.PolicyTypeResourceControlPolicy, []string{"RCPFullAWSAccess", "LocalDecryptNeedsClearance"}},
 		{"999999999999", orgtypes.PolicyTypeServiceControlPolicy, []string{"FullAWSAccess", "DenyAllSecrets"}},
 		{"ou-prod", orgtypes.PolicyTypeTagPolicy, nil},
 	} {
@@ -155,12 +155,17 @@ func TestGetSecretValueAppliesTheOrganizationsGuardrails(t *testing.T) {
 			"arn:aws:iam::555555555555:role/allowlisted", appCredsARN, MessageKMSNotAllowed},
 		{"an SCP attached to the management account does not bind its principals",
 			"arn:aws:iam::999999999999:role/mgmt-app", appCredsARN, ""},
+		{"an RCP on the key's account caps a customer managed key",
+			"arn:aws:iam::111111111111:role/local", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:local-cmk-LoCcMk", MessageKMSNotAllowed},
+		{"RCPs do not apply to AWS managed keys",
+			"arn:aws:iam::111111111111:role/local", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:local-aws-LoCaWs", ""},
 		{"an RCP at the root does not bind the management account's secret and key",
 			"arn:aws:iam::444444444444:role/partner", "arn:aws:secretsmanager:us-east-1:999999999999:secret:mgmt-creds-MgMtCr", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := e.sm(e.as(tc.role)).GetSecretValue(ctx(t), &secretsmanager.GetSecretValueInput{SecretId: aws.String(tc.secret)})
+			region := strings.Split(tc.secret, ":")[3]
+			out, err := e.sm(inRegion(e.as(tc.role), region)).GetSecretValue(ctx(t), &secretsmanager.GetSecretValueInput{SecretId: aws.String(tc.secret)})
 			if tc.msg != "" {
 				wantCode(t, err, "AccessDeniedException", tc.msg)
 				return
