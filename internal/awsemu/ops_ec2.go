@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -30,11 +31,12 @@ const defaultEndpointPolicy = `{
 const maxEndpointPolicy = 20480
 
 var (
-	vpceIDRe    = regexp.MustCompile(`^vpce-[0-9a-z]{1,32}$`)
-	vpcIDRe     = regexp.MustCompile(`^vpc-[0-9a-z]{1,32}$`)
-	vpceSvcRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
-	ec2MaxItems = 1000
+	vpceIDRe  = regexp.MustCompile(`^vpce-[0-9a-z]{1,32}$`)
+	vpcIDRe   = regexp.MustCompile(`^vpc-[0-9a-z]{1,32}$`)
+	vpceSvcRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
 )
+
+const ec2MaxItems = 1000
 
 func (b *builder) vpcEndpoints(a *Account) {
 	seen := map[string]bool{}
@@ -123,11 +125,13 @@ func (s *server) describeVpcEndpoints(c *call, f form) (any, *apiError) {
 	}
 	size := s.opts.PageSize
 	if m := f.get("MaxResults"); m != "" {
+		// "If the value is greater than 1,000, we return only 1,000 items" (Amazon EC2 API
+		// reference: DescribeVpcEndpoints, MaxResults).
 		n, err := strconv.Atoi(m)
-		if err != nil || n < 5 || n > ec2MaxItems {
-			return nil, errorf("InvalidParameterValue", "Value ( %s ) for parameter maxResults is invalid. Expecting a value greater than 5.", m)
+		if err != nil || n < 1 {
+			return nil, errorf("InvalidParameterValue", "Value ( %s ) for parameter maxResults is invalid.", m)
 		}
-		size = min(size, n)
+		size = min(size, n, ec2MaxItems)
 	}
 	ids := ec2List(f, "VpcEndpointId")
 	var all []*VPCEndpoint
@@ -139,7 +143,7 @@ func (s *server) describeVpcEndpoints(c *call, f form) (any, *apiError) {
 		}
 	}
 	for _, id := range ids {
-		if !slicesContainsEndpoint(all, id) {
+		if !slices.ContainsFunc(all, func(v *VPCEndpoint) bool { return v.ID == id }) {
 			return nil, errorf("InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist", id)
 		}
 	}
@@ -152,33 +156,15 @@ func (s *server) describeVpcEndpoints(c *call, f form) (any, *apiError) {
 }
 
 func endpointMatches(v *VPCEndpoint, ids []string, filters map[string][]string) bool {
-	if len(ids) > 0 && !contains(ids, v.ID) {
+	if len(ids) > 0 && !slices.Contains(ids, v.ID) {
 		return false
 	}
 	for name, want := range filters {
-		if !contains(want, endpointFilters[name](v)) {
+		if !slices.Contains(want, endpointFilters[name](v)) {
 			return false
 		}
 	}
 	return true
-}
-
-func slicesContainsEndpoint(eps []*VPCEndpoint, id string) bool {
-	for _, v := range eps {
-		if v.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type vpcEndpointsResult struct {

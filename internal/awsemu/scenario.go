@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/xsdoctor/xsdoctor/policy"
@@ -220,14 +221,7 @@ type SecretVersion struct {
 }
 
 // HasStage reports whether the version carries the staging label stage.
-func (v *SecretVersion) HasStage(stage string) bool {
-	for _, s := range v.Stages {
-		if s == stage {
-			return true
-		}
-	}
-	return false
-}
+func (v *SecretVersion) HasStage(stage string) bool { return slices.Contains(v.Stages, stage) }
 
 // Replica is a region a secret is replicated to (DescribeSecret: ReplicationStatus).
 type Replica struct {
