@@ -29,8 +29,12 @@ func orgScenario(t testing.TB) string { return string(mustRead(t, "testdata/orga
 func policiesFor(t *testing.T, c *organizations.Client, target string, typ orgtypes.PolicyType) []string {
 	t.Helper()
 	var names []string
-	pages := organizations.NewListPoliciesForTargetPaginator(c, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(target), Filter: typ})
+	// One policy per page, so every listing of two or more follows NextToken.
+	pages := organizations.NewListPoliciesForTargetPaginator(c, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(target), Filter: typ},
+		func(o *organizations.ListPoliciesForTargetPaginatorOptions) { o.Limit = 1 })
+	n := 0
 	for pages.HasMorePages() {
+		n++
 		out, err := pages.NextPage(ctx(t))
 		if err != nil {
 			t.Fatalf("ListPoliciesForTarget %s %s: %v", target, typ, err)
@@ -41,6 +45,9 @@ func policiesFor(t *testing.T, c *organizations.Client, target string, typ orgty
 			}
 			names = append(names, aws.ToString(p.Name))
 		}
+	}
+	if len(names) > 1 && n != len(names) {
+		t.Errorf("%s %s: %d policies in %d pages of one", target, typ, len(names), n)
 	}
 	return names
 }
