@@ -3,7 +3,9 @@ package awsemu
 import (
 	"encoding/base32"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,7 +106,7 @@ func (b *builder) organization() {
 	if _, ok := o.Accounts[o.ManagementAccount]; !ok && o.ManagementAccount != "" {
 		o.Accounts[o.ManagementAccount] = o.RootID
 	}
-	for _, id := range sortedKeys(o.OUs) {
+	for _, id := range slices.Sorted(maps.Keys(o.OUs)) {
 		ou := o.OUs[id]
 		path := base + ".ous." + id
 		if ou == nil {
@@ -123,12 +125,12 @@ func (b *builder) organization() {
 			b.fail(path+".parent", "%q is neither the root (%s) nor an OU", ou.Parent, o.RootID)
 		}
 	}
-	for _, id := range sortedKeys(o.OUs) {
+	for _, id := range slices.Sorted(maps.Keys(o.OUs)) {
 		if o.path(id) == nil {
 			b.fail(base+".ous."+id+".parent", "the OU is its own ancestor")
 		}
 	}
-	for _, id := range sortedKeys(o.Accounts) {
+	for _, id := range slices.Sorted(maps.Keys(o.Accounts)) {
 		if !accountRe.MatchString(id) {
 			b.fail(base+".accounts."+id, "an account id is 12 digits")
 		}
@@ -142,7 +144,7 @@ func (b *builder) organization() {
 		}
 	}
 	o.policyByID = map[string]*OrgPolicy{}
-	for _, name := range sortedKeys(o.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(o.Policies)) {
 		b.orgPolicy(o, name)
 	}
 	for _, p := range []*OrgPolicy{
@@ -154,7 +156,7 @@ func (b *builder) organization() {
 		b.parse(base+".policies."+p.Name, &p.Document, 0)
 		o.policyByID[p.ID] = p
 	}
-	for _, target := range sortedKeys(o.Attachments) {
+	for _, target := range slices.Sorted(maps.Keys(o.Attachments)) {
 		path := base + ".attachments." + target
 		if !o.isTarget(target) {
 			b.fail(path, "%q is not the root, an OU or a member account", target)
