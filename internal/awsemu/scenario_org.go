@@ -6,7 +6,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor/policy"
@@ -263,7 +262,7 @@ func (o *Org) Attached(target, typ string) []*OrgPolicy {
 		out = append(out, o.policyByID["p-"+rcpFullAWSAccessName])
 	}
 	names := append([]string(nil), o.Attachments[target]...)
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, name := range names {
 		if p := o.Policies[name]; p != nil && p.Type == typ {
 			out = append(out, p)
