@@ -1,10 +1,14 @@
 // Package awsemu is xsdoctor's AWS emulator: one http.Handler speaking STS, IAM, KMS, Secrets
-// Manager and Organizations over the real wire, driven by a scenario file (SPEC §6).
+// Manager, Organizations and EC2 (DescribeVpcEndpoints) over the real wire, driven by a scenario
+// file (SPEC §6).
 //
 // This file holds the scenario model: the types a scenario file decodes into, and Load/Parse,
 // which decode, apply SPEC §6's defaults, derive the ids AWS would have generated, create the
 // AWS managed key aws/secretsmanager where a secret needs it, and validate the result, naming
-// every problem by its JSON path.
+// every problem by its JSON path. Where the rest lives: scenario_decode.go (the strict decoder,
+// the nesting limit), scenario_build.go (defaults, references, policy size), scenario_keys.go,
+// scenario_secrets.go (versions, replicas), scenario_org.go (the organization), ops_*.go (one
+// file per service), wire_*.go (the protocols), authz.go (GetSecretValue), simulate.go.
 package awsemu
 
 import (
