@@ -34,7 +34,10 @@ func (s *server) describeOrganization(c *call, body []byte) (any, *apiError) {
 		MasterAccountEmail: org.ManagementAccountEmail, AvailablePolicyTypes: []policyTypeSummary{}}
 	if org.AvailablePolicyTypesSCPs {
 		// Deprecated member, still sent: it lists policy types enabled in the root.
-		out.AvailablePolicyTypes = append(out.AvailablePolicyTypes, policyTypeSummary{Type: "SERVICE_CONTROL_POLICY", Status: "ENABLED"})
+		out.AvailablePolicyTypes = append(out.AvailablePolicyTypes, policyTypeSummary{Type: PolicyTypeSCP, Status: "ENABLED"})
+	}
+	if org.AvailablePolicyTypesRCPs {
+		out.AvailablePolicyTypes = append(out.AvailablePolicyTypes, policyTypeSummary{Type: PolicyTypeRCP, Status: "ENABLED"})
 	}
 	return map[string]organization{"Organization": out}, nil
 }

@@ -222,6 +222,7 @@ type Organization struct {
 	FeatureSet               string
 	ManagementInScenario     bool
 	AvailablePolicyTypesSCPs bool
+	AvailablePolicyTypesRCPs bool // a scenario organization has RCPs enabled
 }
 
 // Organization answers DescribeOrganization called from account. With a scenario organization:
@@ -237,7 +238,7 @@ func (s *Scenario) Organization(account string) (*Organization, *AWSError) {
 			return nil, notInUse
 		}
 		org = &Organization{ID: s.Org.ID, ManagementAccountID: s.Org.ManagementAccount,
-			ManagementInScenario: s.Accounts[s.Org.ManagementAccount] != nil}
+			ManagementInScenario: s.Accounts[s.Org.ManagementAccount] != nil, AvailablePolicyTypesRCPs: true}
 	default:
 		a := s.Accounts[account]
 		if a == nil || a.OrgID == "" {
