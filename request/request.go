@@ -37,6 +37,11 @@ type Params struct {
 	ResourceOrgUnknown  bool
 	KeyOrgID            string
 	KeyOrgUnknown       bool
+	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths), e.g. "o-a1b2c3d4e5/r-ab12/ou-ab12-1111/",
+	// when read (ListParents); empty leaves the key out.
+	PrincipalOrgPaths string
+	ResourceOrgPaths  string
+	KeyOrgPaths       string
 
 	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
 	SecretTags map[string]string
@@ -77,7 +82,7 @@ func (p Params) principal() policy.Principal {
 }
 
 // common holds the keys both requests carry.
-func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool) (map[string][]string, []string) {
+func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool, resourcePaths string) (map[string][]string, []string) {
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {p.RoleARN},
 		"aws:PrincipalAccount": {p.PrincipalAccount},
@@ -108,12 +113,18 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 	for _, k := range slices.Sorted(maps.Keys(p.PrincipalTags)) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
 	}
+	if p.PrincipalOrgPaths != "" && !p.PrincipalOrgUnknown {
+		ctx["aws:PrincipalOrgPaths"] = []string{p.PrincipalOrgPaths}
+	}
+	if resourcePaths != "" && !resourceOrgUnknown {
+		ctx["aws:ResourceOrgPaths"] = []string{resourcePaths}
+	}
 	return ctx, unknown
 }
 
 // GetSecretValue is the consumer's own secretsmanager:GetSecretValue request.
 func GetSecretValue(p Params) policy.Request {
-	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown)
+	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown, p.ResourceOrgPaths)
 	ctx["secretsmanager:SecretId"] = []string{p.SecretARN}
 	ctx["aws:ViaAWSService"] = []string{"false"}
 	// The secret's tags are the request's resource tags (Secrets Manager service authorization
@@ -139,11 +150,11 @@ func Decrypt(p Params) policy.Request {
 	if keyAccount == "" {
 		keyAccount = p.ResourceAccount
 	}
-	org, orgUnknown := p.ResourceOrgID, p.ResourceOrgUnknown
+	org, orgUnknown, paths := p.ResourceOrgID, p.ResourceOrgUnknown, p.ResourceOrgPaths
 	if keyAccount != p.ResourceAccount {
-		org, orgUnknown = p.KeyOrgID, p.KeyOrgUnknown
+		org, orgUnknown, paths = p.KeyOrgID, p.KeyOrgUnknown, p.KeyOrgPaths
 	}
-	ctx, unknown := p.common(keyAccount, org, orgUnknown)
+	ctx, unknown := p.common(keyAccount, org, orgUnknown, paths)
 	ctx["kms:ViaService"] = []string{ViaService(p.Region)}
 	ctx["kms:CallerAccount"] = []string{p.PrincipalAccount}
 	ctx["kms:EncryptionContext:SecretARN"] = []string{p.SecretARN}
