@@ -127,7 +127,7 @@ func guardrailCases() []doorCase {
 				attach(f.Org, "ou-prod", "p-regions", "NoSecretsOutsideEU", xsdoctor.PolicyTypeSCP, regionLockSCP)
 			},
 			doors: [3]xsdoctor.State{open, open, closed}, exit: 1,
-			codes: []xsdoctor.Code{xsdoctor.IAMSCPDeny, xsdoctor.SimulationDisagrees},
+			codes:    []xsdoctor.Code{xsdoctor.IAMSCPDeny, xsdoctor.SimulationDisagrees},
 			evidence: []wantEvidence{{code: xsdoctor.IAMSCPDeny, sid: "DenyOutsideEU", index: 1, condition: ""}},
 			fixHas: map[xsdoctor.Code][]string{
 				xsdoctor.IAMSCPDeny: {mgmt, "NoSecretsOutsideEU", "ou-prod", "ArnNotLike", "aws:PrincipalArn", roleARN},
