@@ -33,6 +33,7 @@ type gatherer struct {
 
 	ownerBase, consumerBase  aws.Config
 	owner, consumerSess, key *session
+	orgSess                  *session // the organization reader; nil without --org-role/--org-profile
 
 	secretF *future[secretResult]
 	keyF    *future[keyResult]
@@ -46,6 +47,8 @@ type gatherer struct {
 	idents     map[string]*future[identity]
 	keyAcct    string
 	liveResult *xsdoctor.Live
+	org        *xsdoctor.Org
+	endpoints  *xsdoctor.VPCEndpoints
 }
 
 // Gather reads from AWS every fact door.Check needs, each side with its own credentials, and
@@ -72,6 +75,7 @@ type inputs struct {
 	consumer  principalInput
 	ownerRole roleARN
 	keyRole   roleARN
+	orgRole   roleARN
 }
 
 // parseInputs finds every usage error before any call is made.
@@ -107,6 +111,11 @@ func parseInputs(o Options) (inputs, error) {
 	}
 	if o.KeyRole != "" {
 		if in.keyRole, err = parseRole(o.KeyRole, "--key-role"); err != nil {
+			return in, err
+		}
+	}
+	if o.OrgRole != "" {
+		if in.orgRole, err = parseRole(o.OrgRole, "--org-role"); err != nil {
 			return in, err
 		}
 	}
@@ -207,6 +216,19 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: in.keyRole.Account,
 			profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
 	}
+
+	// The organization reader starts from --org-profile, or from the owner side's base
+	// credentials to assume --org-role.
+	if o.OrgRole != "" || o.OrgProfile != "" {
+		base := g.ownerBase
+		if o.OrgProfile != "" && o.OrgProfile != o.OwnerProfile {
+			if base, err = loadBase(ctx, o, o.OrgProfile, region); err != nil {
+				return nil, err
+			}
+		}
+		g.orgSess = newSession(base, g.rec, sessionConfig{purpose: "org", role: o.OrgRole, account: in.orgRole.Account,
+			profile: o.OrgProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
+	}
 	return g, nil
 }
 
@@ -233,6 +255,10 @@ func (g *gatherer) run() {
 	if g.o.Live {
 		g.async(func(ctx context.Context) { g.liveResult = g.live(ctx, secretARN) })
 	}
+	if g.orgSess != nil {
+		g.async(func(ctx context.Context) { g.org = g.readOrgTree(ctx, g.orgSess) })
+	}
+	g.async(func(ctx context.Context) { g.endpoints = g.readVPCEndpoints(ctx, g.consumerSess) })
 	g.wg.Wait()
 }
 
@@ -247,6 +273,7 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 		f.KeyOwner = &ko
 	}
 	f.Live = g.liveResult
+	f.Org, f.VPCEndpoints = g.org, g.endpoints
 	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
 		if s != nil && s.fail != nil {
 			f.AssumeFailures = appendFailure(f.AssumeFailures, *s.fail)

@@ -50,6 +50,8 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 		KeyRole:         f.keyRole,
 		OwnerProfile:    f.ownerProfile,
 		ConsumerProfile: f.consumerProfile,
+		OrgRole:         f.orgRole,
+		OrgProfile:      f.orgProfile,
 		ExternalID:      f.externalID,
 		SessionName:     f.sessionName,
 		Region:          f.region,
