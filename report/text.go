@@ -22,7 +22,7 @@ const (
 // door (state and headline), then every finding with its evidence and fix, the live read and a
 // count of AWS calls.
 func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
-	d = normalize(d)
+	d = escapeFields(normalize(d), terminalLine, terminalBlock)
 	p := &printer{w: w, color: opts.Color}
 
 	p.linef("%s — %s", p.paint(ansiBold+stateColor(d.Verdict), "verdict: "+strings.ToUpper(string(d.Verdict))), verdictSentence(d))
