@@ -92,8 +92,10 @@ func newCheck(f xsdoctor.Facts) *check {
 		now, _ = time.Parse(time.RFC3339, f.Now)
 	}
 	keyOrg, keyOrgUnknown := f.Owner.OrgID, f.Owner.OrgErr != nil
+	keyAccount := f.Owner
 	if f.KeyOwner != nil {
 		keyOrg, keyOrgUnknown = f.KeyOwner.OrgID, f.KeyOwner.OrgErr != nil
+		keyAccount = *f.KeyOwner
 	}
 	p := request.Params{
 		SecretARN:           c.secretARN,
@@ -116,6 +118,9 @@ func newCheck(f xsdoctor.Facts) *check {
 		Now:                 now,
 		SecretTags:          f.Secret.Tags,
 	}
+	p.PrincipalOrgPaths, p.PrincipalOrgPathsUnknown = c.orgPaths(c.consumer, f.Consumer)
+	p.ResourceOrgPaths, p.ResourceOrgPathsUnknown = c.orgPaths(c.owner, f.Owner)
+	p.KeyOrgPaths, p.KeyOrgPathsUnknown = c.orgPaths(c.keyAcct, keyAccount)
 	c.getSecret = request.GetSecretValue(p)
 	c.decrypt = request.Decrypt(p)
 	return c

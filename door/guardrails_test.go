@@ -225,8 +225,46 @@ func guardrailCases() []doorCase {
 	}
 }
 
+// orgPathSecretPolicy admits principals under ou-prod only, by their org path.
+const orgPathSecretPolicy = `{"Version": "2012-10-17", "Statement": [{"Sid": "ProdOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+  "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+  "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-7fq2k9xw3m/r-root/ou-prod/*"}}}]}`
+
+func orgPathCases() []doorCase {
+	return []doorCase{
+		{
+			name: "with the org reader aws:PrincipalOrgPaths is known and a policy on it is judged",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Org = orgFacts()
+				f.Secret.Policy = orgPathSecretPolicy
+			},
+			doors:  [3]xsdoctor.State{open, open, open},
+			absent: []xsdoctor.Code{xsdoctor.DoorConditional},
+		},
+		{
+			name: "with the org reader a consumer outside the OU is refused by its path",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Org = orgFacts()
+				f.Org.Accounts[1].Levels[1].Target = "ou-sandbox"
+				f.Org.Accounts[1].Levels = append(f.Org.Accounts[1].Levels[:2], f.Org.Accounts[1].Levels[3:]...)
+				f.Secret.Policy = orgPathSecretPolicy
+			},
+			doors: [3]xsdoctor.State{open, closed, open}, exit: 1,
+			codes: []xsdoctor.Code{xsdoctor.SecretPolicyConditionMismatch},
+		},
+		{
+			name: "without the org reader aws:PrincipalOrgPaths is unknown, never absent",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.Policy = orgPathSecretPolicy
+			},
+			doors: [3]xsdoctor.State{open, cond, open}, exit: 3,
+			codes: []xsdoctor.Code{xsdoctor.DoorConditional},
+		},
+	}
+}
+
 func TestGuardrails(t *testing.T) {
-	for _, tc := range guardrailCases() {
+	for _, tc := range append(guardrailCases(), orgPathCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := working()
 			tc.mutate(&f)

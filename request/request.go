@@ -37,6 +37,17 @@ type Params struct {
 	KeyOrgID            string
 	KeyOrgUnknown       bool
 
+	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths: "o-…/r-…/ou-…/", one per path),
+	// known only through the organization reader. Nil with *PathsUnknown false means absent (the
+	// account is in no organization); *PathsUnknown true means not read, so the key is unknown,
+	// never taken as absent.
+	PrincipalOrgPaths        []string
+	PrincipalOrgPathsUnknown bool
+	ResourceOrgPaths         []string
+	ResourceOrgPathsUnknown  bool
+	KeyOrgPaths              []string
+	KeyOrgPathsUnknown       bool
+
 	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
 	SecretTags map[string]string
 	// KeyTags (kms:ListResourceTags) are the Decrypt request's resource tags; KeyAliases
@@ -69,7 +80,7 @@ func (p Params) principal() policy.Principal {
 }
 
 // common holds the keys both requests carry.
-func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool) (map[string][]string, []string) {
+func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool, resourcePaths []string, resourcePathsUnknown bool) (map[string][]string, []string) {
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {p.RoleARN},
 		"aws:PrincipalAccount": {p.PrincipalAccount},
@@ -90,12 +101,24 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 		unknown = append(unknown, "aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
 	case p.PrincipalOrgID != "":
 		ctx["aws:PrincipalOrgID"] = []string{p.PrincipalOrgID}
+		switch {
+		case len(p.PrincipalOrgPaths) > 0:
+			ctx["aws:PrincipalOrgPaths"] = append([]string(nil), p.PrincipalOrgPaths...)
+		case p.PrincipalOrgPathsUnknown:
+			unknown = append(unknown, "aws:PrincipalOrgPaths")
+		}
 	}
 	switch {
 	case resourceOrgUnknown:
 		unknown = append(unknown, "aws:ResourceOrgID", "aws:ResourceOrgPaths")
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
+		switch {
+		case len(resourcePaths) > 0:
+			ctx["aws:ResourceOrgPaths"] = append([]string(nil), resourcePaths...)
+		case resourcePathsUnknown:
+			unknown = append(unknown, "aws:ResourceOrgPaths")
+		}
 	}
 	for _, k := range sortedKeys(p.PrincipalTags) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
@@ -105,7 +128,7 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 
 // GetSecretValue is the consumer's own secretsmanager:GetSecretValue request.
 func GetSecretValue(p Params) policy.Request {
-	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown)
+	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown, p.ResourceOrgPaths, p.ResourceOrgPathsUnknown)
 	ctx["secretsmanager:SecretId"] = []string{p.SecretARN}
 	ctx["aws:ViaAWSService"] = []string{"false"}
 	// The secret's tags are the request's resource tags (Secrets Manager service authorization
@@ -132,10 +155,12 @@ func Decrypt(p Params) policy.Request {
 		keyAccount = p.ResourceAccount
 	}
 	org, orgUnknown := p.ResourceOrgID, p.ResourceOrgUnknown
+	paths, pathsUnknown := p.ResourceOrgPaths, p.ResourceOrgPathsUnknown
 	if keyAccount != p.ResourceAccount {
 		org, orgUnknown = p.KeyOrgID, p.KeyOrgUnknown
+		paths, pathsUnknown = p.KeyOrgPaths, p.KeyOrgPathsUnknown
 	}
-	ctx, unknown := p.common(keyAccount, org, orgUnknown)
+	ctx, unknown := p.common(keyAccount, org, orgUnknown, paths, pathsUnknown)
 	ctx["kms:ViaService"] = []string{ViaService(p.Region)}
 	ctx["kms:CallerAccount"] = []string{p.PrincipalAccount}
 	ctx["kms:EncryptionContext:SecretARN"] = []string{p.SecretARN}
