@@ -67,6 +67,7 @@ type scenario struct {
 		Consumer     string `json:"consumer"`
 		OwnerRole    string `json:"owner_role"`
 		ConsumerRole string `json:"consumer_role"`
+		OrgRole      string `json:"org_role"`
 	} `json:"check"`
 	Expect struct {
 		Doors    map[xsdoctor.DoorID]xsdoctor.State `json:"doors"`
@@ -141,8 +142,11 @@ func newFixture(tb testing.TB, file string) fixture {
 func (f fixture) check(tb testing.TB, endpoint string) (xsdoctor.Diagnosis, interop.Result) {
 	tb.Helper()
 	c := f.sc.Check
-	d, res := interop.CheckJSON(tb, time.Minute, f.env.With("AWS_ENDPOINT_URL", endpoint), f.bin, c.Secret,
-		"--consumer", c.Consumer, "--owner-role", c.OwnerRole, "--consumer-role", c.ConsumerRole)
+	args := []string{c.Secret, "--consumer", c.Consumer, "--owner-role", c.OwnerRole, "--consumer-role", c.ConsumerRole}
+	if c.OrgRole != "" {
+		args = append(args, "--org-role", c.OrgRole)
+	}
+	d, res := interop.CheckJSON(tb, time.Minute, f.env.With("AWS_ENDPOINT_URL", endpoint), f.bin, args...)
 	if res.ExitCode != f.sc.Expect.ExitCode {
 		tb.Fatalf("exit code %d, want %d\n%s", res.ExitCode, f.sc.Expect.ExitCode, res)
 	}
@@ -189,12 +193,27 @@ func TestBenchScenariosAreTheSharedOneWithLatency(t *testing.T) {
 			}
 			delete(got, "faults")
 			got["name"], got["summary"] = want["name"], want["summary"] // labels only
+			withoutOrganizationReader(got)
 			inlineManagedPolicies(got)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s differs from shared %s beyond the documented changes (-shared +bench):\n%s", bs.file, sharedScenario, diff)
 			}
 		})
 	}
+}
+
+// withoutOrganizationReader undoes the org-reader variant: the organization, the management
+// account that holds the organization reader role, and --org-role.
+func withoutOrganizationReader(sc map[string]any) {
+	org, ok := sc["organization"].(map[string]any)
+	if !ok {
+		return
+	}
+	delete(sc, "organization")
+	accounts, _ := sc["accounts"].(map[string]any)
+	delete(accounts, org["management_account"].(string))
+	check, _ := sc["check"].(map[string]any)
+	delete(check, "org_role")
 }
 
 // inlineManagedPolicies undoes the inline-and-managed variant: every customer managed policy
