@@ -514,14 +514,14 @@ func serviceWord(action string) string {
 // organization id, the root and the OUs down to the account's parent, each followed by "/"
 // (IAM User Guide, "AWS global condition context keys"). unknown is true when the account is in
 // an organization but the org reader did not read its path (the key is then unknown, not
-// absent); an account in no organization has no path (nil, false).
-func (c *check) orgPaths(account string, a xsdoctor.Account) (paths []string, unknown bool) {
+// absent); an account in no organization has no path ("", false).
+func (c *check) orgPaths(account string, a xsdoctor.Account) (path string, unknown bool) {
 	if a.NoOrg || a.OrgID == "" && a.OrgErr == nil {
-		return nil, false
+		return "", false
 	}
 	org := c.f.Org
 	if org == nil || org.Err != nil || org.ID == "" || a.OrgID != "" && a.OrgID != org.ID {
-		return nil, true
+		return "", true
 	}
 	for _, acct := range org.Accounts {
 		if acct.ID != account || !acct.Member || acct.Err != nil || len(acct.Levels) == 0 {
@@ -534,7 +534,7 @@ func (c *check) orgPaths(account string, a xsdoctor.Account) (paths []string, un
 			}
 			path += lv.Target + "/"
 		}
-		return []string{path}, false
+		return path, false
 	}
-	return nil, true
+	return "", true
 }

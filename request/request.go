@@ -37,15 +37,15 @@ type Params struct {
 	KeyOrgID            string
 	KeyOrgUnknown       bool
 
-	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths: "o-…/r-…/ou-…/", one per path),
-	// known only through the organization reader. Nil with *PathsUnknown false means absent (the
-	// account is in no organization); *PathsUnknown true means not read, so the key is unknown,
-	// never taken as absent.
-	PrincipalOrgPaths        []string
+	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths), e.g.
+	// "o-a1b2c3d4e5/r-ab12/ou-ab12-1111/", known only through the organization reader (ListParents).
+	// Empty with *PathsUnknown false leaves the key out (the account is in no organization);
+	// *PathsUnknown true means the path was not read, so the key is unknown, never taken as absent.
+	PrincipalOrgPaths        string
 	PrincipalOrgPathsUnknown bool
-	ResourceOrgPaths         []string
+	ResourceOrgPaths         string
 	ResourceOrgPathsUnknown  bool
-	KeyOrgPaths              []string
+	KeyOrgPaths              string
 	KeyOrgPathsUnknown       bool
 
 	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
@@ -80,7 +80,7 @@ func (p Params) principal() policy.Principal {
 }
 
 // common holds the keys both requests carry.
-func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool, resourcePaths []string, resourcePathsUnknown bool) (map[string][]string, []string) {
+func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool, resourcePaths string, resourcePathsUnknown bool) (map[string][]string, []string) {
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {p.RoleARN},
 		"aws:PrincipalAccount": {p.PrincipalAccount},
@@ -102,8 +102,8 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 	case p.PrincipalOrgID != "":
 		ctx["aws:PrincipalOrgID"] = []string{p.PrincipalOrgID}
 		switch {
-		case len(p.PrincipalOrgPaths) > 0:
-			ctx["aws:PrincipalOrgPaths"] = append([]string(nil), p.PrincipalOrgPaths...)
+		case p.PrincipalOrgPaths != "":
+			ctx["aws:PrincipalOrgPaths"] = []string{p.PrincipalOrgPaths}
 		case p.PrincipalOrgPathsUnknown:
 			unknown = append(unknown, "aws:PrincipalOrgPaths")
 		}
@@ -114,8 +114,8 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
 		switch {
-		case len(resourcePaths) > 0:
-			ctx["aws:ResourceOrgPaths"] = append([]string(nil), resourcePaths...)
+		case resourcePaths != "":
+			ctx["aws:ResourceOrgPaths"] = []string{resourcePaths}
 		case resourcePathsUnknown:
 			unknown = append(unknown, "aws:ResourceOrgPaths")
 		}

@@ -135,8 +135,8 @@ func TestOrgPathsAreKnownAbsentOrUnknownAsTheFactsSay(t *testing.T) {
 		PrincipalOrgID: "o-1", ResourceOrgID: "o-1"}
 
 	read := base
-	read.PrincipalOrgPaths = []string{"o-1/r-root/ou-apps/"}
-	read.ResourceOrgPaths = []string{"o-1/r-root/ou-prod/"}
+	read.PrincipalOrgPaths = "o-1/r-root/ou-apps/"
+	read.ResourceOrgPaths = "o-1/r-root/ou-prod/"
 	for _, req := range []policy.Request{request.GetSecretValue(read), request.Decrypt(read)} {
 		if got := req.Context["aws:PrincipalOrgPaths"]; len(got) != 1 || got[0] != "o-1/r-root/ou-apps/" {
 			t.Errorf("%s: aws:PrincipalOrgPaths = %v", req.Action, got)
