@@ -32,6 +32,14 @@ func orgPolicyKind(t string) string {
 	return "service control policy"
 }
 
+// orgPolicyKinds is the plural.
+func orgPolicyKinds(t string) string {
+	if t == xsdoctor.PolicyTypeRCP {
+		return "resource control policies"
+	}
+	return "service control policies"
+}
+
 // guardrails is what the org facts say for one account and one policy type.
 type guardrails struct {
 	h      *policy.Hierarchy // nil: no levels apply (outside the organization) or nothing was read
@@ -42,7 +50,7 @@ type guardrails struct {
 // hierarchy builds the SCP or RCP hierarchy of account from the org facts.
 func (c *check) hierarchy(account, ptype string) guardrails {
 	org := c.f.Org
-	kind := orgPolicyKind(ptype) + "s"
+	kind := orgPolicyKinds(ptype)
 	switch {
 	case org == nil:
 		return guardrails{unread: []string{fmt.Sprintf("the %s above account %s (no organization access)", kind, account)}}
@@ -181,7 +189,7 @@ func (c *check) rcpFindings(req policy.Request, account string, code xsdoctor.Co
 	return []xsdoctor.Finding{c.orgDenyFinding(code, req, res, xsdoctor.PolicyTypeRCP,
 		fmt.Sprintf("A resource control policy above account %s denies %s %s on %s", account, c.principal(), req.Action, what),
 		fixCondition{Op: "StringNotEqualsIfExists", Key: "aws:PrincipalAccount", Values: []string{c.consumer}},
-		"RCPs cap every principal's access to resources in the accounts below them; this one denies the consumer even though the "+what+"'s own policy may allow it.")}
+		"RCPs cap every principal's access to the resources of the accounts below them: this one denies the consumer whatever the resource's own policy allows.")}
 }
 
 // scpFindings judges the consumer's SCPs for both requests, and compares the text with the
@@ -250,7 +258,7 @@ func (c *check) orgDenyFinding(code xsdoctor.Code, req policy.Request, res polic
 			for _, s := range c.statements(m.Policy) {
 				if s.Index == m.Index {
 					f.Fix = c.denyExemptionFix(mgmt, source, name, s, cond,
-						fmt.Sprintf("In the organization's management account %s (or a delegated administrator for %ss), edit %s %s (%s).", mgmt, orgPolicyKind(ptype), orgPolicyKind(ptype), name, m.Policy))
+						fmt.Sprintf("In the organization's management account %s (or a delegated administrator for %s), edit %s %s (%s).", mgmt, orgPolicyKinds(ptype), orgPolicyKind(ptype), name, m.Policy))
 				}
 			}
 		}
@@ -260,13 +268,13 @@ func (c *check) orgDenyFinding(code xsdoctor.Code, req policy.Request, res polic
 			continue
 		}
 		attached := c.attachedNames(l.Target, ptype)
-		f.Evidence = append(f.Evidence, xsdoctor.Evidence{Source: orgPolicyKind(ptype) + "s attached to " + l.Target, Target: l.Target,
+		f.Evidence = append(f.Evidence, xsdoctor.Evidence{Source: orgPolicyKinds(ptype) + " attached to " + l.Target, Target: l.Target,
 			Note: fmt.Sprintf("no policy attached to %s allows %s (attached: %s); FullAWSAccess is not attached there", l.Target, req.Action, first(strings.Join(attached, ", "), "none"))})
 		if f.Fix == nil {
 			st := fixStatement{Sid: "Allow" + serviceWord(req.Action), Effect: "Allow", Actions: []string{req.Action}, Resources: []string{"*"}}
 			f.Fix = &xsdoctor.Fix{
 				Account:   mgmt,
-				Where:     orgPolicyKind(ptype) + "s attached to " + l.Target,
+				Where:     orgPolicyKinds(ptype) + " attached to " + l.Target,
 				Statement: st.JSON(),
 				Steps: []string{
 					fmt.Sprintf("In the organization's management account %s, add this statement to an SCP attached to %s (the allow list there lacks %s), or attach FullAWSAccess to %s.", mgmt, l.Target, req.Action, l.Target),
