@@ -202,8 +202,9 @@ func TestBenchScenariosAreTheSharedOneWithLatency(t *testing.T) {
 	}
 }
 
-// withoutOrganizationReader undoes the org-reader variant: the organization, the management
-// account that holds the organization reader role, and --org-role.
+// withoutOrganizationReader undoes the org-reader variant: the organization (which replaces the
+// accounts' org_id: each member gets it back), the management account that holds the
+// organization reader role, and --org-role.
 func withoutOrganizationReader(sc map[string]any) {
 	org, ok := sc["organization"].(map[string]any)
 	if !ok {
@@ -212,6 +213,12 @@ func withoutOrganizationReader(sc map[string]any) {
 	delete(sc, "organization")
 	accounts, _ := sc["accounts"].(map[string]any)
 	delete(accounts, org["management_account"].(string))
+	members, _ := org["accounts"].(map[string]any)
+	for id := range members {
+		if a, ok := accounts[id].(map[string]any); ok {
+			a["org_id"] = org["id"]
+		}
+	}
 	check, _ := sc["check"].(map[string]any)
 	delete(check, "org_role")
 }
