@@ -172,11 +172,12 @@ type Org struct {
 	Reader            string `json:"reader"`
 	ID                string `json:"id,omitempty"`
 	ManagementAccount string `json:"management_account,omitempty"`
-	// Err is set when the org session could not be had or DescribeOrganization failed from it:
-	// then nothing below was read.
-	Err      *ReadError   `json:"error,omitempty"`
-	Accounts []OrgAccount `json:"accounts,omitempty"` // consumer, owner and key account, each once, sorted by id
-	Policies []OrgPolicy  `json:"policies,omitempty"` // sorted by id
+	// Err is set when the org session could not be had: then nothing below was read.
+	Err *ReadError `json:"error,omitempty"`
+	// DescribeErr is a failed DescribeOrganization: ID and ManagementAccount are then unknown.
+	DescribeErr *ReadError   `json:"describe_error,omitempty"`
+	Accounts    []OrgAccount `json:"accounts,omitempty"` // consumer, owner and key account, each once, sorted by id
+	Policies    []OrgPolicy  `json:"policies,omitempty"` // sorted by id
 }
 
 // OrgAccount is one account's place in the organization.

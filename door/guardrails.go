@@ -72,10 +72,23 @@ func (c *check) hierarchy(account, ptype string) guardrails {
 		return guardrails{unread: []string{fmt.Sprintf("the path of account %s in organization %s: %s", account, org.ID, readErrText(acct.Err))}}
 	case !acct.Member:
 		// An account outside the organization has no levels in it: none of its SCPs or RCPs
-		// apply there.
+		// apply there. But it may belong to another organization, whose policies the reader
+		// cannot see.
+		if m, ok := c.memberFacts(account); ok && (m.OrgErr != nil || m.OrgID != "" && m.OrgID != org.ID) {
+			other := m.OrgID
+			if m.OrgErr != nil {
+				other = "unknown: " + readErrText(m.OrgErr)
+			}
+			return guardrails{unread: []string{fmt.Sprintf("the %s of the organization account %s belongs to (%s), which the org reader %s does not read",
+				kind, account, other, org.Reader)}}
+		}
 		return guardrails{read: true}
 	}
-	g := guardrails{read: true, h: &policy.Hierarchy{Management: account == org.ManagementAccount}}
+	mgmt, known := c.isManagement(account)
+	if !known {
+		return guardrails{unread: []string{fmt.Sprintf("whether account %s is the management account of %s (its %s do not apply if it is): organizations:DescribeOrganization was not read", account, org.ID, kind)}}
+	}
+	g := guardrails{read: true, h: &policy.Hierarchy{Management: mgmt}}
 	for _, lv := range acct.Levels {
 		level := policy.Level{Target: lv.Target}
 		ids, lerr := lv.SCPs, lv.SCPErr
@@ -113,6 +126,30 @@ func (c *check) hierarchy(account, ptype string) guardrails {
 		g.h.Levels = append(g.h.Levels, level)
 	}
 	return g
+}
+
+// memberFacts is what the account's own DescribeOrganization said, for the consumer, owner and
+// key accounts.
+func (c *check) memberFacts(account string) (xsdoctor.Account, bool) {
+	for _, a := range []*xsdoctor.Account{&c.f.Consumer, &c.f.Owner, c.f.KeyOwner} {
+		if a != nil && a.ID == account {
+			return *a, true
+		}
+	}
+	return xsdoctor.Account{}, false
+}
+
+// isManagement says whether account is the organization's management account, from the org
+// reader's DescribeOrganization or else from the account's own; known is false when neither
+// was read.
+func (c *check) isManagement(account string) (mgmt, known bool) {
+	if org := c.f.Org; org != nil && org.ManagementAccount != "" {
+		return account == org.ManagementAccount, true
+	}
+	if m, ok := c.memberFacts(account); ok && m.OrgID != "" {
+		return m.Management, true
+	}
+	return false, false
 }
 
 func (c *check) orgPolicy(id string) *xsdoctor.OrgPolicy {

@@ -169,6 +169,17 @@ func guardrailCases() []doorCase {
 			absent: []xsdoctor.Code{xsdoctor.IAMSCPDeny},
 		},
 		{
+			name: "a consumer in another organization keeps the simulator's SCP answer and its SCPs are named as unread",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Org = orgFacts()
+				outsider(f)
+				f.Simulations[0].AllowedByOrganizations = no()
+				f.Simulations[0].Decision = "implicitDeny"
+			},
+			doors: [3]xsdoctor.State{open, open, closed}, exit: 1,
+			codes: []xsdoctor.Code{xsdoctor.IAMSCPDeny},
+		},
+		{
 			name: "the SCP text decides over a simulator that says an SCP denies",
 			mutate: func(f *xsdoctor.Facts) {
 				f.Org = orgFacts()
@@ -309,6 +320,24 @@ func TestGuardrails(t *testing.T) {
 			}
 			checkShape(t, d)
 		})
+	}
+}
+
+func TestTheSCPsOfAnotherOrganizationAreNamedAsUnread(t *testing.T) {
+	f := working()
+	f.Org = orgFacts()
+	outsider(&f)
+	d := Check(f)
+	g, ok := findCode(d, xsdoctor.ResidualGuardrails)
+	if !ok {
+		t.Fatalf("no RESIDUAL_GUARDRAILS: %v", codes(d))
+	}
+	text := ""
+	for _, e := range g.Evidence {
+		text += e.Note + "\n"
+	}
+	if !strings.Contains(text, "service control policies of the organization account "+consumer+" belongs to (o-partner0001)") {
+		t.Errorf("RESIDUAL_GUARDRAILS does not name the consumer organization's SCPs:\n%s", text)
 	}
 }
 

@@ -124,9 +124,7 @@ func (g *gatherer) readOrgTree(ctx context.Context, s *session) *xsdoctor.Org {
 	wg.Wait()
 	r.wg.Wait() // attachments and policies that no path waited for (a walk that failed)
 
-	if describeErr != nil && org.ID == "" {
-		org.Err = describeErr
-	}
+	org.DescribeErr = describeErr
 	sort.Slice(paths, func(i, j int) bool { return paths[i].ID < paths[j].ID })
 	org.Accounts = paths
 	r.mu.Lock()
