@@ -55,6 +55,11 @@ var benchScenarios = []benchScenario{
 	// The same with the consumer's KMS statement moved into a customer managed policy under
 	// /apps/: AssumeRole → ListAttachedRolePolicies → GetPolicy → GetPolicyVersion.
 	{"inline-and-managed", "testdata/inline-and-managed-latency-50ms.json", 4, 17},
+	// The same with an organization and --org-role: the organization reader's reads (AssumeRole →
+	// ListParents → ListParents and ListPoliciesForTarget → DescribePolicy; the root's listing
+	// starts from ListRoots at once) run beside the others and add no round trip. The runbook and
+	// the sequential baseline do not read the organization.
+	{"org-reader", "testdata/org-reader-latency-50ms.json", 4, 17},
 }
 
 var runbookRuns = flag.Int("runbook-runs", 3, "how many times the benchmark runs bench/runbook.sh")
