@@ -554,32 +554,3 @@ func serviceWord(action string) string {
 	}
 	return b.String()
 }
-
-// orgPaths is the value of aws:PrincipalOrgPaths or aws:ResourceOrgPaths for account: the
-// organization id, the root and the OUs down to the account's parent, each followed by "/"
-// (IAM User Guide, "AWS global condition context keys"). unknown is true when the account is in
-// an organization but the org reader did not read its path (the key is then unknown, not
-// absent); an account in no organization has no path ("", false).
-func (c *check) orgPaths(account string, a xsdoctor.Account) (path string, unknown bool) {
-	if a.NoOrg || a.OrgID == "" && a.OrgErr == nil {
-		return "", false
-	}
-	org := c.f.Org
-	if org == nil || org.Err != nil || org.ID == "" || a.OrgID != "" && a.OrgID != org.ID {
-		return "", true
-	}
-	for _, acct := range org.Accounts {
-		if acct.ID != account || !acct.Member || acct.Err != nil || len(acct.Levels) == 0 {
-			continue
-		}
-		path := org.ID + "/"
-		for _, lv := range acct.Levels {
-			if lv.Target == account {
-				break
-			}
-			path += lv.Target + "/"
-		}
-		return path, false
-	}
-	return "", true
-}

@@ -117,8 +117,8 @@ func (g *gatherer) readOrgTree(ctx context.Context, s *session) *xsdoctor.Org {
 	}
 	// A key in a third account is known only once DescribeSecret names it.
 	run(func() {
-		if k := g.keyF.get(); k.account != "" && !seen[k.account] {
-			walk(k.account)
+		if k := g.keyF.get().key; k.Account != "" && !seen[k.Account] {
+			walk(k.Account)
 		}
 	})
 	wg.Wait()
