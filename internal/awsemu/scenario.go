@@ -253,6 +253,7 @@ type Check struct {
 	OwnerRole    string `json:"owner_role"`
 	ConsumerRole string `json:"consumer_role"`
 	KeyRole      string `json:"key_role"`
+	OrgRole      string `json:"org_role"` // the --org-role to use (SPEC §6)
 	ExternalID   string `json:"external_id"`
 	SessionName  string `json:"session_name"`
 	Region       string `json:"region"`
