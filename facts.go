@@ -1,5 +1,7 @@
 package xsdoctor
 
+import "slices"
+
 // Facts is everything the probe read from AWS, and everything it failed to read. door.Check is a
 // pure function of it. A failed read is recorded as a *ReadError next to the fact it would have
 // produced; it makes a door unknown, it never aborts the run.
@@ -19,6 +21,12 @@ type Facts struct {
 	AssumeFailures []AssumeFailure `json:"assume_failures,omitempty"`
 	Live           *Live           `json:"live,omitempty"`
 	Calls          []Call          `json:"calls,omitempty"`
+	// Org is what the organization reader (--org-role, --org-profile) read: the SCPs and RCPs on
+	// every level above the consumer, owner and key accounts. nil without org access.
+	Org *Org `json:"org,omitempty"`
+	// VPCEndpoints are the consumer account's interface endpoints for Secrets Manager in the
+	// secret's region (ec2:DescribeVpcEndpoints); nil when no consumer session could ask.
+	VPCEndpoints *VPCEndpoints `json:"vpc_endpoints,omitempty"`
 	// Now is the time the probe ran, RFC 3339, used for aws:CurrentTime / aws:EpochTime.
 	Now string `json:"now"`
 }
@@ -43,6 +51,9 @@ type Account struct {
 	// Management is true when the account is its organization's management account (SCPs do
 	// not apply to it).
 	Management bool `json:"management,omitempty"`
+	// ManagementAccount is the organization's management account id (DescribeOrganization's
+	// MasterAccountId, which every member may read): where SCPs and RCPs are changed.
+	ManagementAccount string `json:"management_account,omitempty"`
 }
 
 // ReadError records a read that failed: which call, the AWS error code, and the IAM action the
@@ -55,22 +66,41 @@ type ReadError struct {
 	Action  string `json:"action,omitempty"` // the IAM action that was missing, e.g. "kms:GetKeyPolicy"
 }
 
-// Secret is what DescribeSecret and GetResourcePolicy said.
+// Secret is what DescribeSecret and GetResourcePolicy said. ARN, Partition, Account and Region are
+// the subject, normalised once by the probe from the (resolved) secret ARN: every later layer
+// reads them here and never parses the input again.
 type Secret struct {
-	ARN     string `json:"arn"`
-	Name    string `json:"name"`
-	Account string `json:"account"`
-	Region  string `json:"region"`
+	ARN       string `json:"arn"`
+	Name      string `json:"name"`
+	Partition string `json:"partition"` // aws, aws-cn or aws-us-gov
+	Account   string `json:"account"`
+	Region    string `json:"region"`
 	// KMSKeyID is DescribeSecret.KmsKeyId exactly as returned: key id, key ARN, alias name, alias
 	// ARN, or empty when the secret uses the AWS managed key aws/secretsmanager.
 	KMSKeyID string `json:"kms_key_id,omitempty"`
 	// DeletedDate is DescribeSecret.DeletedDate (RFC 3339) when deletion is scheduled.
 	DeletedDate string `json:"deleted_date,omitempty"`
-	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId).
-	VersionID string            `json:"version_id,omitempty"`
-	Tags      map[string]string `json:"tags,omitempty"`
-	NotFound  bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
-	Err       *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
+	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId); empty
+	// when the secret has none (NoCurrentVersion) or when neither DescribeSecret nor
+	// ListSecretVersionIds could tell it.
+	VersionID string `json:"version_id,omitempty"`
+	// Versions is every version ListSecretVersionIds listed (deprecated ones included), with
+	// the keys that encrypt it as AWS returned them; VersionsErr says why it could not be read.
+	Versions    []Version  `json:"versions,omitempty"`
+	VersionsErr *ReadError `json:"versions_error,omitempty"`
+	// NoCurrentVersion is true when the secret was read and no version is staged AWSCURRENT (a
+	// secret created without a value): GetSecretValue fails with ResourceNotFoundException.
+	NoCurrentVersion bool `json:"no_current_version,omitempty"`
+	// KMSKeyARN is the configured key (KMSKeyID) resolved to its ARN, when it could be: compared
+	// with the keys of AWSCURRENT, it tells whether the current version is under another key.
+	KMSKeyARN string `json:"kms_key_arn,omitempty"`
+	// PrimaryRegion is DescribeSecret.PrimaryRegion: set when this secret is a replica.
+	PrimaryRegion string `json:"primary_region,omitempty"`
+	// Replicas is the primary's ReplicationStatus, each replica's key read in its own region.
+	Replicas []Replica         `json:"replicas,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+	NotFound bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
+	Err      *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
 	// Policy is the resource policy text; empty with PolicyErr nil means the secret has none.
 	Policy    string     `json:"policy,omitempty"`
 	PolicyErr *ReadError `json:"policy_error,omitempty"`
@@ -91,6 +121,36 @@ type Key struct {
 	PolicyErr *ReadError `json:"policy_error,omitempty"`
 	Grants    []Grant    `json:"grants,omitempty"`
 	GrantsErr *ReadError `json:"grants_error,omitempty"`
+	// Tags (kms:ListResourceTags) and Aliases (kms:ListAliases for the key) fill the KMS hop's
+	// aws:ResourceTag/* and kms:ResourceAliases; TagsErr and AliasesErr say why they are unknown.
+	Tags       map[string]string `json:"tags,omitempty"`
+	TagsErr    *ReadError        `json:"tags_error,omitempty"`
+	Aliases    []string          `json:"aliases,omitempty"`
+	AliasesErr *ReadError        `json:"aliases_error,omitempty"`
+}
+
+// Version is one secret version as ListSecretVersionIds listed it.
+type Version struct {
+	ID     string   `json:"id"`
+	Stages []string `json:"stages"`
+	// KMSKeyIDs are the keys that encrypt the version, in whatever form AWS returned them (key
+	// id, key ARN, alias name or alias ARN); empty on older APIs and emulators that omit them,
+	// and then the secret's configured key decides.
+	KMSKeyIDs []string `json:"kms_key_ids,omitempty"`
+}
+
+// HasStage reports whether the version carries the staging label.
+func (v Version) HasStage(stage string) bool { return slices.Contains(v.Stages, stage) }
+
+// Replica is one entry of the primary's DescribeSecret.ReplicationStatus.
+type Replica struct {
+	Region string `json:"region"`
+	// KMSKeyID is ReplicationStatus[].KmsKeyId as returned; empty means the AWS managed key
+	// aws/secretsmanager of the replica's region.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	Status   string `json:"status,omitempty"`
+	// Key is the replica's key, read in its region (nil when it was not read).
+	Key *Key `json:"key,omitempty"`
 }
 
 // Grant is one KMS grant on the key.
@@ -105,14 +165,18 @@ type Grant struct {
 
 // Role is the consumer principal's role and every policy that shapes its identity side.
 type Role struct {
-	ARN      string            `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
-	Name     string            `json:"name"`
-	Path     string            `json:"path,omitempty"`
-	ID       string            `json:"id,omitempty"`      // RoleId, AROA…
-	Session  string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
-	Tags     map[string]string `json:"tags,omitempty"`
-	Err      *ReadError        `json:"error,omitempty"`    // GetRole failed
-	Policies []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
+	ARN string `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
+	// PathInferred is true when ARN was derived from an assumed-role session ARN because GetRole
+	// could not be read: a session ARN carries no path (IAM User Guide, "IAM identifiers"), so
+	// the role's path, and with it aws:PrincipalArn, is unknown.
+	PathInferred bool              `json:"path_inferred,omitempty"`
+	Name         string            `json:"name"`
+	Path         string            `json:"path,omitempty"`
+	ID           string            `json:"id,omitempty"`      // RoleId, AROA…
+	Session      string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
+	Tags         map[string]string `json:"tags,omitempty"`
+	Err          *ReadError        `json:"error,omitempty"`    // GetRole failed
+	Policies     []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
 	// PolicyErrs lists reads of the role's policies that failed (list or get); any one makes the
 	// identity side incomplete.
 	PolicyErrs []ReadError `json:"policy_errors,omitempty"`
@@ -156,4 +220,74 @@ type AssumeFailure struct {
 	Purpose string `json:"purpose"` // "owner", "consumer", "key"
 	Code    string `json:"code"`
 	Message string `json:"message,omitempty"`
+}
+
+// Org is what the organization reader read (the management account, or a delegated
+// administrator for Organizations policies): for each account that matters, the path from the
+// root down to it, and every SCP and RCP attached along those paths, each read once.
+type Org struct {
+	// Reader is how the org session was had: the --org-role ARN, or "profile NAME".
+	Reader            string `json:"reader"`
+	ID                string `json:"id,omitempty"`
+	ManagementAccount string `json:"management_account,omitempty"`
+	// Err is set when the org session could not be had: then nothing below was read.
+	Err *ReadError `json:"error,omitempty"`
+	// DescribeErr is a failed DescribeOrganization: ID and ManagementAccount are then unknown.
+	DescribeErr *ReadError   `json:"describe_error,omitempty"`
+	Accounts    []OrgAccount `json:"accounts,omitempty"` // consumer, owner and key account, each once, sorted by id
+	Policies    []OrgPolicy  `json:"policies,omitempty"` // sorted by id
+}
+
+// OrgAccount is one account's place in the organization.
+type OrgAccount struct {
+	ID string `json:"id"`
+	// Member is false when the organization does not hold the account (ListParents answered
+	// ChildNotFoundException or AccountNotFoundException): none of its SCPs or RCPs apply there.
+	Member bool `json:"member"`
+	// Levels run from the root to the account itself, root first.
+	Levels []OrgLevel `json:"levels,omitempty"`
+	Err    *ReadError `json:"error,omitempty"` // ListParents failed: the path is unknown
+}
+
+// OrgLevel is one node of a path: the root, an OU or the account, with the ids of the policies
+// attached to it (ListPoliciesForTarget, one call per policy type).
+type OrgLevel struct {
+	Target string     `json:"target"` // r-…, ou-…, or the 12-digit account id
+	Kind   string     `json:"kind"`   // ROOT, ORGANIZATIONAL_UNIT or ACCOUNT
+	SCPs   []string   `json:"scps"`
+	RCPs   []string   `json:"rcps"`
+	SCPErr *ReadError `json:"scp_error,omitempty"`
+	RCPErr *ReadError `json:"rcp_error,omitempty"`
+}
+
+// OrgPolicy is one SCP or RCP (DescribePolicy).
+type OrgPolicy struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Type       string     `json:"type"` // SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY
+	AWSManaged bool       `json:"aws_managed,omitempty"`
+	Document   string     `json:"document,omitempty"`
+	Err        *ReadError `json:"error,omitempty"` // DescribePolicy failed
+}
+
+// Organizations policy types, as the Organizations API names them.
+const (
+	PolicyTypeSCP = "SERVICE_CONTROL_POLICY"
+	PolicyTypeRCP = "RESOURCE_CONTROL_POLICY"
+)
+
+// VPCEndpoints is what ec2:DescribeVpcEndpoints said in the consumer account.
+type VPCEndpoints struct {
+	Account   string        `json:"account"`
+	Region    string        `json:"region"`
+	Endpoints []VPCEndpoint `json:"endpoints,omitempty"` // interface endpoints for secretsmanager, sorted by id
+	Err       *ReadError    `json:"error,omitempty"`
+}
+
+// VPCEndpoint is one interface endpoint and its policy.
+type VPCEndpoint struct {
+	ID      string `json:"id"`
+	VPC     string `json:"vpc,omitempty"`
+	Service string `json:"service"`          // com.amazonaws.<region>.secretsmanager
+	Policy  string `json:"policy,omitempty"` // PolicyDocument, decoded; "" = full access (the default)
 }

@@ -40,8 +40,21 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	case c.awsManaged():
 		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: "AWS"}
 	}
-	d.Doors = []xsdoctor.Door{c.keyDoor(), c.secretDoor(), c.consumerDoor()}
+	d.Secret.Versions = f.Secret.Versions
+	if r := f.Secret.PrimaryRegion; r != c.region {
+		// DescribeSecret names the primary's region on the primary too; only a replica has
+		// another one.
+		d.Secret.PrimaryRegion = r
+	}
+	for _, r := range f.Secret.Replicas {
+		d.Secret.Replicas = append(d.Secret.Replicas, xsdoctor.ReplicaSummary{Region: r.Region, KMSKeyID: r.KMSKeyID, Status: r.Status})
+	}
+	keyDoor := c.keyDoor()
+	c.versionFindings(&keyDoor)
+	d.Doors = []xsdoctor.Door{keyDoor, c.secretDoor(), c.consumerDoor()}
+	c.guardrailFindings(d.Doors)
 	c.verifyFixes(&d)
+	d.Guardrails = c.guardrailList()
 	for i := range d.Doors {
 		if d.Doors[i].Findings == nil {
 			d.Doors[i].Findings = []xsdoctor.Finding{}
@@ -86,7 +99,11 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 				Note: "resolved with the owner account's credentials"}},
 		})
 	}
-	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner {
+	if f := c.noCurrentVersion(); f != nil {
+		d.Findings = append(d.Findings, *f)
+	}
+	// Only a key in a third account needs --key-role: the consumer's own account is read anyway.
+	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner && c.keyAcct != c.consumer {
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.KeyInOtherAccount,
 			Effect:   xsdoctor.EffectInfo,
@@ -98,6 +115,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	for _, af := range sortedAssumeFailures(f.AssumeFailures) {
 		d.Findings = append(d.Findings, assumeFinding(af))
 	}
+	d.Findings = append(d.Findings, c.replicaFindings()...)
 
 	d.Verdict = verdict(d.Doors, d.Findings)
 	if c.roleGuessed {
@@ -179,23 +197,19 @@ func (c *check) residual(v xsdoctor.State) *xsdoctor.Finding {
 	if v != xsdoctor.StateOpen && !differentOrgs {
 		return nil
 	}
-	var ev []xsdoctor.Evidence
-	if f.Owner.OrgID != "" && !f.Owner.Management && !c.awsManaged() {
-		ev = append(ev, xsdoctor.Evidence{Source: "organizations:DescribeOrganization " + c.owner,
-			Note: "the owner account is a member of " + f.Owner.OrgID + ": a resource control policy can deny Secrets Manager and KMS access to outside principals, and cannot be read or simulated from here"})
-	}
+	ev := c.unreadGuardrails()
 	if differentOrgs {
 		ev = append(ev, xsdoctor.Evidence{Source: "organizations:DescribeOrganization",
 			Note: fmt.Sprintf("owner organization %s, consumer organization %s: data-perimeter SCPs and RCPs on aws:PrincipalOrgID / aws:ResourceOrgID would block this read", f.Owner.OrgID, first(f.Consumer.OrgID, "(none)"))})
 	}
-	ev = append(ev,
-		xsdoctor.Evidence{Source: "session policies", Note: "a session policy passed when the workload assumes " + c.roleARN + " can narrow its permissions and is invisible to IAM APIs"},
-		xsdoctor.Evidence{Source: "VPC endpoint policies", Note: "a Secrets Manager VPC endpoint policy in account " + c.consumer + " can deny the consumer's call"},
-	)
+	ev = append(ev, xsdoctor.Evidence{Source: "session policies", Note: "a session policy passed when the workload assumes " + c.roleARN + " can narrow its permissions and is invisible to IAM APIs"})
+	if e := c.endpointsUnread(); e != nil {
+		ev = append(ev, *e)
+	}
 	return &xsdoctor.Finding{
 		Code:     xsdoctor.ResidualGuardrails,
 		Effect:   xsdoctor.EffectInfo,
-		Summary:  "Guardrails no read-only API shows can still deny this read: resource control policies, session policies and VPC endpoint policies",
+		Summary:  "Guardrails that were not read can still deny this read: " + residualKinds(ev),
 		Detail:   "If the read still fails with every door open, the error text names the policy type (\"... in a resource control policy\").",
 		Evidence: ev,
 	}
@@ -228,4 +242,27 @@ func sortedAssumeFailures(in []xsdoctor.AssumeFailure) []xsdoctor.AssumeFailure 
 		return out[i].Role < out[j].Role
 	})
 	return out
+}
+
+// residualKinds names the kinds of guardrail the evidence lists, for the summary.
+func residualKinds(ev []xsdoctor.Evidence) string {
+	var kinds []string
+	add := func(k string) {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	for _, e := range ev {
+		switch {
+		case strings.Contains(e.Source+e.Note, "service control polic"):
+			add("service control policies")
+		case strings.Contains(e.Source+e.Note, "resource control polic"):
+			add("resource control policies")
+		case strings.HasPrefix(e.Source, "session"):
+			add("session policies")
+		case strings.Contains(e.Source, "VPC endpoint") || strings.Contains(e.Source, "ec2:"):
+			add("VPC endpoint policies")
+		}
+	}
+	return strings.Join(kinds, ", ")
 }

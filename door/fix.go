@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -25,6 +26,7 @@ const (
 	managedPolicyTarget                   // a customer managed policy attached to the role (CreatePolicyVersion)
 	boundaryTarget                        // the role's permissions boundary (CreatePolicyVersion)
 	newKeyTarget                          // a new customer managed key for a secret on the AWS managed key
+	orgPolicyTarget                       // an SCP or RCP, by id (UpdatePolicy in the management account)
 )
 
 // fixPlan is a fix as values: which policy it changes, the policy before and after, and the
@@ -92,6 +94,17 @@ func (p *fixPlan) apply(f xsdoctor.Facts, c *check) xsdoctor.Facts {
 			b := *f.Role.Boundary
 			b.Document = text
 			f.Role.Boundary = &b
+		}
+	case orgPolicyTarget:
+		if f.Org != nil {
+			org := *f.Org
+			org.Policies = slices.Clone(org.Policies)
+			for i := range org.Policies {
+				if org.Policies[i].ID == p.name {
+					org.Policies[i].Document = text
+				}
+			}
+			f.Org = &org
 		}
 	case newKeyTarget:
 		// The key the fix creates, with a stand-in ARN: Terraform chooses the real one.
@@ -162,16 +175,14 @@ func (c *check) opens(door xsdoctor.DoorID, plans ...*fixPlan) bool {
 	}
 	again := newCheck(f)
 	again.verifying = true
-	var fs []xsdoctor.Finding
-	switch door {
-	case xsdoctor.DoorKeyPolicy:
-		fs = again.keyDoor().Findings
-	case xsdoctor.DoorSecretPolicy:
-		fs = again.secretDoor().Findings
-	case xsdoctor.DoorConsumerIAM:
-		fs = again.consumerDoor().Findings
+	doors := []xsdoctor.Door{again.keyDoor(), again.secretDoor(), again.consumerDoor()}
+	again.guardrailFindings(doors) // an SCP or RCP fix opens its door only past the guardrails
+	for _, d := range doors {
+		if d.Door == door {
+			return xsdoctor.DoorState(d.Findings) != xsdoctor.StateClosed
+		}
 	}
-	return xsdoctor.DoorState(fs) != xsdoctor.StateClosed
+	return false
 }
 
 // keepsAccess compares who the policy lets in before and after the fix: every principal and
@@ -247,9 +258,9 @@ func probePrincipals(p *policy.Principals) []policy.Principal {
 		case len(e) == 12 && strings.Trim(e, "0123456789") == "":
 			out = append(out, policy.Principal{ARN: "arn:aws:iam::" + e + ":root", Account: e})
 		case strings.HasPrefix(e, "arn:"):
-			a := parseARN(e)
-			pr := policy.Principal{ARN: e, Account: a.account}
-			if strings.HasPrefix(a.resource, "role/") {
+			a, _ := arn.Split(e)
+			pr := policy.Principal{ARN: e, Account: a.Account}
+			if a.IsRole() {
 				pr.RoleARN = e
 			}
 			out = append(out, pr)
@@ -418,8 +429,8 @@ func (c *check) secretPolicyFix(lead string) *xsdoctor.Fix {
 func (c *check) inlinePolicyName() string {
 	name := c.f.Secret.Name
 	if name == "" {
-		name = parseARN(c.secretARN).resource
-		name = strings.TrimPrefix(name, "secret:")
+		a, _ := arn.Split(c.secretARN)
+		name = strings.TrimPrefix(a.Resource, "secret:")
 		if i := strings.LastIndex(name, "-"); i > 0 && len(name)-i == 7 {
 			name = name[:i]
 		}
@@ -493,10 +504,21 @@ func (c *check) denyExemptionFix(door xsdoctor.DoorID, t target, name string, do
 		steps = append(steps, "aws secretsmanager put-resource-policy --secret-id "+c.secretARN+" --resource-policy file://secret-policy.json --block-public-policy.")
 	case inlinePolicyTarget:
 		steps = append(steps, "aws iam put-role-policy --role-name "+roleName(c.roleARN)+" --policy-name "+name+" --policy-document file://policy.json.")
+	case orgPolicyTarget:
+		steps = append(steps, "aws organizations update-policy --policy-id "+name+" --content file://policy.json.")
 	case managedPolicyTarget, boundaryTarget:
 		steps = append(steps, "aws iam create-policy-version --policy-arn "+name+" --policy-document file://policy.json --set-as-default (a managed policy may be shared by other roles: check with its owners).")
 	}
 	return c.render(p, account, where, steps...)
+}
+
+// statementJSON renders one statement as policy renders it; "" when it is not a valid statement.
+func statementJSON(st policy.Statement) string {
+	doc, err := policy.Build(st)
+	if err != nil {
+		return ""
+	}
+	return doc.StatementJSON(1)
 }
 
 // roleName is the last segment of a role ARN (its path dropped), as put-role-policy wants it.

@@ -5,11 +5,12 @@
 package request
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -36,6 +37,16 @@ type Params struct {
 	ResourceOrgUnknown  bool
 	KeyOrgID            string
 	KeyOrgUnknown       bool
+	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths), e.g.
+	// "o-a1b2c3d4e5/r-ab12/ou-ab12-1111/", known only through the organization reader (ListParents).
+	// Empty with *PathsUnknown false leaves the key out (the account is in no organization);
+	// *PathsUnknown true means the path was not read, so the key is unknown, never taken as absent.
+	PrincipalOrgPaths        string
+	PrincipalOrgPathsUnknown bool
+	ResourceOrgPaths         string
+	ResourceOrgPathsUnknown  bool
+	KeyOrgPaths              string
+	KeyOrgPathsUnknown       bool
 
 	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
 	SecretTags map[string]string
@@ -48,11 +59,15 @@ type Params struct {
 }
 
 // UnknownOnConsumerRequest lists the keys that cannot be known offline for the consumer's own
-// request (SPEC §3): the network path, the client, MFA, request tags and source identity.
+// request (SPEC §3): the network path, the client, MFA, request tags and source identity, and
+// the version the client asks for — secretsmanager:VersionStage and VersionId are present only
+// when the client sends them, and the AWS CLI, boto3 and the CSI driver's provider do not by
+// default (Secrets Manager service authorization reference, condition keys).
 var UnknownOnConsumerRequest = []string{
 	"aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:VpcSourceIp",
 	"aws:UserAgent", "aws:Referer", "aws:MultiFactorAuth*",
 	"aws:RequestTag/*", "aws:TagKeys", "aws:SourceIdentity",
+	"secretsmanager:VersionStage", "secretsmanager:VersionId",
 }
 
 // ViaService is the kms:ViaService value of Secrets Manager in region.
@@ -60,16 +75,19 @@ func ViaService(region string) string { return "secretsmanager." + region + ".am
 
 func (p Params) principal() policy.Principal {
 	pr := policy.Principal{ARN: p.PrincipalARN, Account: p.PrincipalAccount, RoleARN: p.RoleARN, UniqueID: p.RoleID}
-	if strings.Contains(p.PrincipalARN, ":assumed-role/") {
-		pr.Type = policy.AssumedRole
-	} else if strings.Contains(p.PrincipalARN, ":role/") {
-		pr.Type = policy.Role
+	if a, ok := arn.Split(p.PrincipalARN); ok {
+		switch {
+		case a.IsAssumedRole():
+			pr.Type = policy.AssumedRole
+		case a.IsRole():
+			pr.Type = policy.Role
+		}
 	}
 	return pr
 }
 
 // common holds the keys both requests carry.
-func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool) (map[string][]string, []string) {
+func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool, resourcePaths string, resourcePathsUnknown bool) (map[string][]string, []string) {
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {p.RoleARN},
 		"aws:PrincipalAccount": {p.PrincipalAccount},
@@ -90,14 +108,26 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 		unknown = append(unknown, "aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
 	case p.PrincipalOrgID != "":
 		ctx["aws:PrincipalOrgID"] = []string{p.PrincipalOrgID}
+		switch {
+		case p.PrincipalOrgPaths != "":
+			ctx["aws:PrincipalOrgPaths"] = []string{p.PrincipalOrgPaths}
+		case p.PrincipalOrgPathsUnknown:
+			unknown = append(unknown, "aws:PrincipalOrgPaths")
+		}
 	}
 	switch {
 	case resourceOrgUnknown:
 		unknown = append(unknown, "aws:ResourceOrgID", "aws:ResourceOrgPaths")
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
+		switch {
+		case resourcePaths != "":
+			ctx["aws:ResourceOrgPaths"] = []string{resourcePaths}
+		case resourcePathsUnknown:
+			unknown = append(unknown, "aws:ResourceOrgPaths")
+		}
 	}
-	for _, k := range sortedKeys(p.PrincipalTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.PrincipalTags)) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
 	}
 	return ctx, unknown
@@ -105,12 +135,12 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 
 // GetSecretValue is the consumer's own secretsmanager:GetSecretValue request.
 func GetSecretValue(p Params) policy.Request {
-	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown)
+	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown, p.ResourceOrgPaths, p.ResourceOrgPathsUnknown)
 	ctx["secretsmanager:SecretId"] = []string{p.SecretARN}
 	ctx["aws:ViaAWSService"] = []string{"false"}
 	// The secret's tags are the request's resource tags (Secrets Manager service authorization
 	// reference: aws:ResourceTag/${TagKey}, secretsmanager:ResourceTag/tag-key).
-	for _, k := range sortedKeys(p.SecretTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.SecretTags)) {
 		ctx["aws:ResourceTag/"+k] = []string{p.SecretTags[k]}
 		ctx["secretsmanager:ResourceTag/"+k] = []string{p.SecretTags[k]}
 	}
@@ -132,10 +162,12 @@ func Decrypt(p Params) policy.Request {
 		keyAccount = p.ResourceAccount
 	}
 	org, orgUnknown := p.ResourceOrgID, p.ResourceOrgUnknown
+	paths, pathsUnknown := p.ResourceOrgPaths, p.ResourceOrgPathsUnknown
 	if keyAccount != p.ResourceAccount {
 		org, orgUnknown = p.KeyOrgID, p.KeyOrgUnknown
+		paths, pathsUnknown = p.KeyOrgPaths, p.KeyOrgPathsUnknown
 	}
-	ctx, unknown := p.common(keyAccount, org, orgUnknown)
+	ctx, unknown := p.common(keyAccount, org, orgUnknown, paths, pathsUnknown)
 	ctx["kms:ViaService"] = []string{ViaService(p.Region)}
 	ctx["kms:CallerAccount"] = []string{p.PrincipalAccount}
 	ctx["kms:EncryptionContext:SecretARN"] = []string{p.SecretARN}
@@ -146,7 +178,7 @@ func Decrypt(p Params) policy.Request {
 	ctx["aws:ViaAWSService"] = []string{"true"}
 	// The key's tags and aliases are the request's resource tags and kms:ResourceAliases (KMS
 	// Developer Guide: "ABAC for AWS KMS", aws:ResourceTag and kms:ResourceAliases).
-	for _, k := range sortedKeys(p.KeyTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.KeyTags)) {
 		ctx["aws:ResourceTag/"+k] = []string{p.KeyTags[k]}
 	}
 	if len(p.KeyAliases) > 0 {
@@ -165,13 +197,4 @@ func Decrypt(p Params) policy.Request {
 // EncryptionContext is the encryption context Secrets Manager sends with Decrypt.
 func EncryptionContext(secretARN, versionID string) map[string]string {
 	return map[string]string{"SecretARN": secretARN, "SecretVersionId": versionID}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
