@@ -40,7 +40,12 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	case c.awsManaged():
 		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: "AWS"}
 	}
-	d.Secret.PrimaryRegion, d.Secret.Versions = f.Secret.PrimaryRegion, f.Secret.Versions
+	d.Secret.Versions = f.Secret.Versions
+	if r := f.Secret.PrimaryRegion; r != c.region {
+		// DescribeSecret names the primary's region on the primary too; only a replica has
+		// another one.
+		d.Secret.PrimaryRegion = r
+	}
 	for _, r := range f.Secret.Replicas {
 		d.Secret.Replicas = append(d.Secret.Replicas, xsdoctor.ReplicaSummary{Region: r.Region, KMSKeyID: r.KMSKeyID, Status: r.Status})
 	}

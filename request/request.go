@@ -37,7 +37,6 @@ type Params struct {
 	ResourceOrgUnknown  bool
 	KeyOrgID            string
 	KeyOrgUnknown       bool
-
 	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths), e.g.
 	// "o-a1b2c3d4e5/r-ab12/ou-ab12-1111/", known only through the organization reader (ListParents).
 	// Empty with *PathsUnknown false leaves the key out (the account is in no organization);
