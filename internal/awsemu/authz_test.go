@@ -298,3 +298,43 @@ func TestTheOperatorNeedsTheResourceSideAcrossAccounts(t *testing.T) {
 		t.Errorf("operator from outside = %v", got)
 	}
 }
+
+// The product's own catalogue (the repository's scenarios/) states what AWS answers the consumer
+// in expect.live; the emulator's GetSecretValue must answer the same for every scenario that
+// says: versions, replicas, key tags, organizations and all.
+func TestGetSecretValueAgreesWithTheCatalogue(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "scenarios", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no catalogue scenarios in ../../scenarios (%v)", err)
+	}
+	checked := 0
+	for _, f := range files {
+		s, warnings, err := Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		if len(warnings) > 0 {
+			t.Errorf("%s: warnings %q", filepath.Base(f), warnings)
+		}
+		if s.Expect == nil || (s.Expect.Live != "allowed" && s.Expect.Live != "denied" && s.Expect.Live != "error") {
+			continue
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			d := s.DecideGetSecretValue(sessionOf(t, s, s.Check.Consumer), checkedSecret(t, s), SecretRead{}, testNow)
+			got := "allowed"
+			switch {
+			case d.Err == nil:
+			case d.Err.Code == CodeAccessDeniedJSON:
+				got = "denied"
+			default:
+				got = "error"
+			}
+			if got != s.Expect.Live {
+				t.Errorf("GetSecretValue %s (%v), the scenario expects %s", got, d.Err, s.Expect.Live)
+			}
+		})
+		checked++
+	}
+	t.Logf("%d of %d catalogue scenarios state expect.live", checked, len(files))
+}

@@ -141,8 +141,8 @@ func (s *server) newOperator() *principal {
 	account := arnAccount(arn)
 	p := &principal{ARN: arn, Account: account, UserID: uniqueID("AIDA", "user", arn)}
 	// An operator given as a role acts as a session of it, as a workload on AWS would.
-	if _, rest, ok := strings.Cut(arn, ":role/"); ok {
-		name := rest[strings.LastIndex(rest, "/")+1:]
+	if a, ok := parseARN(arn); ok && a.IsRole() {
+		name := a.RoleName()
 		if role, err := s.sc.Role(account, arn); err == nil {
 			return roleSession(role, "xsdoctor-operator")
 		}

@@ -3,7 +3,6 @@ package awsemu
 import (
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -110,11 +109,11 @@ func (s *server) assumeRole(c *call, f form) (any, *apiError) {
 
 // roleByARN finds a role by its ARN. The ARN must carry the role's path: IAM matches the whole
 // ARN, and a role ARN without its path names no role.
-func (s *server) roleByARN(arn string) *Role {
-	if !strings.HasPrefix(arn, "arn:aws:iam::") {
+func (s *server) roleByARN(roleARN string) *Role {
+	if a, ok := parseARN(roleARN); !ok || !a.IsRole() {
 		return nil
 	}
-	r, err := s.sc.Role("", arn)
+	r, err := s.sc.Role("", roleARN)
 	if err != nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -231,7 +232,7 @@ func (b *builder) role(a *Account, name string) {
 		r.Assumable = &yes
 	}
 	r.Name, r.Account = name, a.ID
-	r.ARN = "arn:aws:iam::" + a.ID + ":role" + r.Path + name
+	r.ARN = arn.Role("aws", a.ID, r.Path, name).String()
 	for _, pn := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
 		doc := r.InlinePolicies[pn]
 		b.parse(path+".inline_policies."+pn, &doc, 0)

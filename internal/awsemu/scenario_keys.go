@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -158,7 +159,7 @@ func (b *builder) key(a *Account, name string) {
 		}
 		g.ID = GrantID(k.ARN, i, g.Name, g.GranteePrincipal)
 		g.KeyID, g.KeyARN = k.ID, k.ARN
-		g.IssuingAccount = "arn:aws:iam::" + a.ID + ":root"
+		g.IssuingAccount = arn.AccountRoot("aws", a.ID).String()
 	}
 	if prev, dup := b.s.keys[k.ARN]; dup && prev != k {
 		b.fail(path, "key id %s is defined twice in %s", k.ID, k.Region)
@@ -174,8 +175,7 @@ func (b *builder) alias(path string, k *Key, name string) {
 	if strings.HasPrefix(name, "alias/aws/") && k.Manager != ManagerAWS {
 		b.fail(path, "alias/aws/ is reserved for AWS managed keys")
 	}
-	al := &Alias{Name: name, Account: k.Account, Region: k.Region, Key: k,
-		ARN: "arn:aws:kms:" + k.Region + ":" + k.Account + ":" + name}
+	al := &Alias{Name: name, Account: k.Account, Region: k.Region, Key: k, ARN: aliasARN(k.Region, k.Account, name)}
 	if prev, dup := b.s.aliases[al.ARN]; dup && prev.Key != k {
 		b.fail(path, "%s already points to key %s", name, prev.Key.ID)
 		return
@@ -204,9 +204,9 @@ func (b *builder) awsManagedKey(account, region string) *Key {
 }
 
 func keyARN(region, account, id string) string {
-	return "arn:aws:kms:" + region + ":" + account + ":key/" + id
+	return arn.Key("aws", region, account, id).String()
 }
 
 func aliasARN(region, account, name string) string {
-	return "arn:aws:kms:" + region + ":" + account + ":" + name
+	return arn.ARN{Partition: "aws", Service: "kms", Region: region, Account: account, Resource: name}.String()
 }

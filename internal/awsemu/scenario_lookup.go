@@ -148,11 +148,11 @@ func (s *Scenario) Role(account, nameOrARN string) (*Role, *AWSError) {
 	}
 	name := nameOrARN
 	if p, ok := parseARN(nameOrARN); ok {
-		if p.Service != "iam" || !strings.HasPrefix(p.Resource, "role/") {
+		if !p.IsRole() {
 			return nil, &AWSError{Code: CodeInvalidInput, Message: "Invalid Entity Arn: " + nameOrARN}
 		}
 		account = p.Account
-		name = p.Resource[strings.LastIndex(p.Resource, "/")+1:]
+		name = p.RoleName()
 		// An ARN with a wrong path names no role.
 		if r := s.roles[account+"/"+name]; r != nil && r.ARN != nameOrARN {
 			return nil, &AWSError{Code: CodeNoSuchEntity, Message: "The role with name " + name + " cannot be found."}
@@ -172,13 +172,12 @@ func (s *Scenario) RoleForSession(arn string) *Role {
 		return nil
 	}
 	switch {
-	case p.Service == "sts" && strings.HasPrefix(p.Resource, "assumed-role/"):
-		parts := strings.Split(p.Resource, "/")
-		if len(parts) < 3 {
+	case p.IsAssumedRole():
+		if p.Session() == "" {
 			return nil
 		}
-		return s.roles[p.Account+"/"+parts[1]]
-	case p.Service == "iam" && strings.HasPrefix(p.Resource, "role/"):
+		return s.roles[p.Account+"/"+p.RoleName()]
+	case p.IsRole():
 		r, _ := s.Role(p.Account, arn)
 		return r
 	}

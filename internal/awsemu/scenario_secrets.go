@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -53,7 +54,7 @@ func (b *builder) secret(a *Account, name string) {
 }
 
 func secretARN(region, account, name, suffix string) string {
-	return "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + name + "-" + suffix
+	return arn.ARN{Partition: "aws", Service: "secretsmanager", Region: region, Account: account, Resource: "secret:" + name + "-" + suffix}.String()
 }
 
 // index makes sec findable by ARN and by name in its account and region.
@@ -223,11 +224,12 @@ func (b *builder) replica(path string, primary *Secret, r *Replica) {
 		b.fail(path+".status", "%q is not InSync, InProgress or Failed", r.Status)
 	}
 	key := b.secretKey(path+".kms_key_id", r.KMSKeyID, primary.Account, r.Region)
+	primaryARN, _ := arn.Split(primary.ARN)
 	rs := &Secret{
 		Region: r.Region, Suffix: primary.Suffix, KMSKeyID: r.KMSKeyID, ResourcePolicy: primary.ResourcePolicy,
 		DeletedDate: primary.DeletedDate, Value: primary.Value, Description: primary.Description, Tags: primary.Tags,
 		Name: primary.Name, Account: primary.Account, VersionID: primary.VersionID, Key: key,
-		ARN: secretARN(r.Region, primary.Account, primary.Name, primary.Suffix), PrimaryRegion: primary.Region,
+		ARN: primaryARN.InRegion(r.Region).String(), PrimaryRegion: primary.Region,
 		Primary: primary, derivedVersion: primary.derivedVersion,
 	}
 	rs.Versions = make([]*SecretVersion, 0, len(primary.Versions))
