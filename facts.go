@@ -21,6 +21,9 @@ type Facts struct {
 	Calls          []Call          `json:"calls,omitempty"`
 	// Now is the time the probe ran, RFC 3339, used for aws:CurrentTime / aws:EpochTime.
 	Now string `json:"now"`
+	// TimeoutMS is the --timeout, in milliseconds, when it expired and cut reads (each cut read
+	// has Class FailureTimeout); zero when every read ended before it.
+	TimeoutMS int64 `json:"timeout_ms,omitempty"`
 }
 
 // Input is what the user asked for, after resolution.
@@ -53,6 +56,7 @@ type ReadError struct {
 	Code    string `json:"code"`              // AWS error code, e.g. "AccessDeniedException"; "" for a transport error
 	Message string `json:"message,omitempty"`
 	Action  string `json:"action,omitempty"` // the IAM action that was missing, e.g. "kms:GetKeyPolicy"
+	Failure
 }
 
 // Secret is what DescribeSecret and GetResourcePolicy said.
@@ -156,4 +160,5 @@ type AssumeFailure struct {
 	Purpose string `json:"purpose"` // "owner", "consumer", "key"
 	Code    string `json:"code"`
 	Message string `json:"message,omitempty"`
+	Failure
 }

@@ -22,7 +22,8 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	var gaps []string
 	var gapErrs []xsdoctor.ReadError
 	if af := c.assumeFailure("consumer"); af != nil && len(r.Policies) == 0 && r.Boundary == nil {
-		gaps = append(gaps, "the consumer account's inspector role "+af.Role+" could not be assumed ("+af.Code+")")
+		gaps = append(gaps, assumeText(af))
+		gapErrs = append(gapErrs, *assumeReadError(af))
 	}
 	if r.Err != nil {
 		gaps = append(gaps, readErrText(r.Err))
@@ -60,7 +61,7 @@ func (c *check) consumerDoor() xsdoctor.Door {
 			Code:     xsdoctor.SimulationUnavailable,
 			Effect:   xsdoctor.EffectInfo,
 			Summary:  fmt.Sprintf("iam:SimulatePrincipalPolicy could not be called for %s; local evaluation decided, and SCPs could not be checked", c.roleARN),
-			Detail:   "Give the consumer account's inspector iam:SimulatePrincipalPolicy to see SCP and boundary decisions; emulators such as moto do not implement it.",
+			Detail:   c.advice("Give the consumer account's inspector iam:SimulatePrincipalPolicy to see SCP and boundary decisions; emulators such as moto do not implement it.", c.f.SimulationErr),
 			Evidence: []xsdoctor.Evidence{{Source: c.f.SimulationErr.Call, Note: readErrText(c.f.SimulationErr)}},
 		})
 	}
@@ -73,7 +74,7 @@ func (c *check) consumerDoor() xsdoctor.Door {
 			Code:    xsdoctor.IAMUnreadable,
 			Effect:  xsdoctor.EffectUnknown,
 			Summary: fmt.Sprintf("The consumer-iam door cannot be decided for %s: %s", c.roleARN, strings.Join(gaps, "; ")),
-			Detail:  fmt.Sprintf("Give the inspector role in account %s iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion.", c.consumer),
+			Detail:  c.iamGapAdvice(gapErrs),
 		}
 		for _, e := range gapErrs {
 			f.Evidence = append(f.Evidence, xsdoctor.Evidence{Source: e.Call, Note: readErrText(&e)})
@@ -155,7 +156,9 @@ func (c *check) judge(req policy.Request, ids []policy.Named, boundary *policy.N
 			a.noAllow = append(a.noAllow, c.iamNoSecret(res, ids))
 		}
 	default:
-		if f := c.conditionalFinding("The consumer-iam door ("+req.Action+")", res); f != nil {
+		if f := c.orgUnread("The consumer-iam door ("+req.Action+")", xsdoctor.IAMUnreadable, res); f != nil {
+			a.conditional = append(a.conditional, *f)
+		} else if f := c.conditionalFinding("The consumer-iam door ("+req.Action+")", res); f != nil {
 			a.conditional = append(a.conditional, *f)
 		}
 	}

@@ -223,22 +223,6 @@ func (c *check) statements(name string) []rawStatement {
 	return rawStatements(c.parsed[name].doc)
 }
 
-func readErrText(e *xsdoctor.ReadError) string {
-	s := e.Call
-	if e.Account != "" {
-		s += " in " + e.Account
-	}
-	if e.Code != "" {
-		s += " failed with " + e.Code
-	} else {
-		s += " failed"
-	}
-	if e.Action != "" {
-		s += " (the inspector needs " + e.Action + ")"
-	}
-	return s
-}
-
 type arnParts struct{ partition, service, region, account, resource string }
 
 func parseARN(arn string) arnParts {

@@ -218,15 +218,16 @@ func doorCases() []doorCase {
 			fixHas: map[xsdoctor.Code][]string{xsdoctor.SecretPolicyExplicitDeny: {`"ArnNotLike"`, `"aws:PrincipalArn"`, roleARN}},
 		},
 		{
-			name: "a deny on aws:PrincipalOrgID is conditional when the consumer's organization could not be read",
+			name: "a deny on aws:PrincipalOrgID is unknown, naming DescribeOrganization, when the consumer's organization could not be read",
 			mutate: func(f *xsdoctor.Facts) {
 				f.Consumer.OrgID = ""
 				f.Consumer.OrgErr = denied("organizations:DescribeOrganization", "organizations:DescribeOrganization")
 				f.Secret.Policy = doc(secretAllow, `{"Sid": "DenyOutsideOrganization", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-7fq2k9xw3m"}}}`)
 			},
-			doors: [3]xsdoctor.State{open, cond, open}, exit: 3,
-			codes:    []xsdoctor.Code{xsdoctor.DoorConditional},
-			evidence: []wantEvidence{{code: xsdoctor.DoorConditional, sid: "DenyOutsideOrganization", index: 2, condition: "aws:PrincipalOrgID", expected: "o-7fq2k9xw3m"}},
+			doors: [3]xsdoctor.State{open, unk, open}, exit: 3,
+			codes:  []xsdoctor.Code{xsdoctor.SecretPolicyUnreadable},
+			absent: []xsdoctor.Code{xsdoctor.DoorConditional},
+			evidence: []wantEvidence{{code: xsdoctor.SecretPolicyUnreadable, sid: "DenyOutsideOrganization", index: 2, condition: "aws:PrincipalOrgID", expected: "o-7fq2k9xw3m", actual: "organization could not be read"}},
 		},
 		{
 			name: "a secret policy still naming a deleted role by its unique id is stale",

@@ -64,6 +64,10 @@ func (c *check) secretDoor() xsdoctor.Door {
 		d.Findings = append(d.Findings, c.secretNoAllow(res))
 		return d
 	}
+	if f := c.orgUnread("The secret-policy door", xsdoctor.SecretPolicyUnreadable, res); f != nil {
+		d.Findings = append(d.Findings, *f)
+		return d
+	}
 	if f := c.conditionalFinding("The secret-policy door", res); f != nil {
 		d.Findings = append(d.Findings, *f)
 		return d
@@ -76,7 +80,7 @@ func (c *check) secretUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Fi
 		Code:    xsdoctor.SecretPolicyUnreadable,
 		Effect:  xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("The secret-policy door cannot be decided for %s: %s", c.secretARN, why),
-		Detail:  fmt.Sprintf("Give the inspector role in account %s secretsmanager:DescribeSecret and secretsmanager:GetResourcePolicy, and exempt it from any Deny in the secret's policy.", c.owner),
+		Detail:  c.advice(fmt.Sprintf("Give the inspector role in account %s secretsmanager:DescribeSecret and secretsmanager:GetResourcePolicy, and exempt it from any Deny in the secret's policy.", c.owner), re),
 	}
 	if re != nil {
 		f.Evidence = []xsdoctor.Evidence{{Source: re.Call, Note: readErrText(re)}}

@@ -117,6 +117,9 @@ func (r *recorder) timing(sess *session) middleware.InitializeMiddleware {
 			c.ErrorCode = callErrorCode(err)
 		}
 		r.add(recorded{call: c, sess: sess, ok: err == nil, api: isAPI})
+		if err != nil {
+			err = &waitedError{err: err, waited: time.Since(start)}
+		}
 		return out, md, err
 	})
 }
@@ -169,6 +172,19 @@ func (r *recorder) logf(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fmt.Fprintln(r.log, s)
+}
+
+// factRead reports whether any read of AWS state succeeded: a fact (SPEC §3). An AssumeRole
+// that succeeded read no state: it only opened a session.
+func (r *recorder) factRead() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.calls {
+		if c.ok && c.call.Service != "sts" {
+			return true
+		}
+	}
+	return false
 }
 
 // result returns the calls in a deterministic order (SPEC §3: the JSON is deterministic except
