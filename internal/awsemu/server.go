@@ -143,6 +143,7 @@ var (
 		"kms:GetKeyPolicy":                    (*server).getKeyPolicy,
 		"kms:ListGrants":                      (*server).listGrants,
 		"kms:ListAliases":                     (*server).listAliases,
+		"kms:ListResourceTags":                (*server).listResourceTags,
 		"organizations:DescribeOrganization":  (*server).describeOrganization,
 	}
 	queryOps = map[string]queryHandler{
@@ -174,6 +175,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A bug in an operation must still answer in AWS's error shape, never with a dropped
 		// connection the SDK would retry or an HTML page.
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p) // a deliberate reset (faults): the server drops the connection
+			}
 			s.logf("awsemu: %s panicked (request %s): %v", c.name(), c.requestID, p)
 			s.fail(w, c, errorf("InternalFailure", "The request processing has failed because of an unknown error, exception or failure."))
 		}
@@ -244,6 +248,10 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, c *call) (int, st
 		return s.fail(w, c, e)
 	}
 	if e := s.applyFaults(c); e != nil {
+		if e.Code == FaultConnectionReset {
+			resetConnection(w)
+			return 0, e.Code
+		}
 		return s.fail(w, c, e)
 	}
 	// sts:GetCallerIdentity needs no permission and works even under an explicit deny (STS API
