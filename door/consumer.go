@@ -46,7 +46,18 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	case c.keyARN != "":
 		acts = append(acts, c.judge(c.decrypt, ids, boundary))
 	default:
-		gaps = append(gaps, "the key ARN is unknown, so kms:Decrypt cannot be evaluated")
+		// The key ARN comes from the owner side (DescribeSecret, then DescribeKey): name the read
+		// that failed there, not the consumer inspector's reads, which may all have succeeded.
+		why := "the key ARN is unknown, so kms:Decrypt cannot be evaluated"
+		e := c.f.Secret.Err
+		if e == nil {
+			e = c.f.Key.Err
+		}
+		if e != nil {
+			why = "the key ARN is unknown (" + readErrText(e) + "), so kms:Decrypt cannot be evaluated"
+			gapErrs = append(gapErrs, *e)
+		}
+		gaps = append(gaps, why)
 	}
 
 	var closed, noAllow, cond, notes []xsdoctor.Finding

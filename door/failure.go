@@ -2,6 +2,7 @@ package door
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,7 +195,11 @@ func (c *check) orgUnread(door string, code xsdoctor.Code, res policy.Result) *x
 // timeoutFinding is PROBE_TIMEOUT: the --timeout expired and cut reads. It names each cut read
 // and how long the run waited; the doors those reads decide are unknown through their own
 // findings. Nil when the timeout cut nothing.
-func (c *check) timeoutFinding() *xsdoctor.Finding {
+//
+// Its effect is unknown while a door it explains is unknown; when every cut read turned out not
+// to matter (the doors were decided without them), it is info, and the exit code follows the
+// doors.
+func (c *check) timeoutFinding(doors []xsdoctor.Door) *xsdoctor.Finding {
 	var cut []string
 	var ev []xsdoctor.Evidence
 	seen := map[string]bool{}
@@ -231,9 +236,15 @@ func (c *check) timeoutFinding() *xsdoctor.Finding {
 	if len(cut) > 0 {
 		summary += fmt.Sprintf("; it cut %s, so the doors those reads decide are unknown", strings.Join(cut, ", "))
 	}
+	effect := xsdoctor.EffectInfo
+	for _, d := range doors {
+		if d.State == xsdoctor.StateUnknown {
+			effect = xsdoctor.EffectUnknown
+		}
+	}
 	return &xsdoctor.Finding{
 		Code:     xsdoctor.ProbeTimeout,
-		Effect:   xsdoctor.EffectUnknown,
+		Effect:   effect,
 		Summary:  summary,
 		Detail:   "Run xsdoctor again with a longer --timeout. A timeout is not a missing permission.",
 		Evidence: ev,
@@ -241,23 +252,33 @@ func (c *check) timeoutFinding() *xsdoctor.Finding {
 }
 
 // iamGapAdvice is the next step for an unreadable consumer-iam door: the actions of the reads
-// that were denied (only those: a read that succeeded needs nothing), or the advice for the
-// class of the failures when none was denied.
+// that were denied, each in its own account (only those: a read that succeeded needs nothing), or
+// the advice for the class of the failures when none was denied.
 func (c *check) iamGapAdvice(errs []xsdoctor.ReadError) string {
-	var actions []string
-	seen := map[string]bool{}
+	byAccount := map[string][]string{}
+	var accounts []string
 	ptrs := make([]*xsdoctor.ReadError, 0, len(errs))
 	for i := range errs {
 		e := &errs[i]
 		ptrs = append(ptrs, e)
-		if deniedRead(e) && e.Action != "" && !seen[e.Action] {
-			seen[e.Action] = true
-			actions = append(actions, e.Action)
+		if !deniedRead(e) || e.Action == "" {
+			continue
+		}
+		acct := first(e.Account, c.consumer)
+		if _, ok := byAccount[acct]; !ok {
+			accounts = append(accounts, acct)
+		}
+		if !slices.Contains(byAccount[acct], e.Action) {
+			byAccount[acct] = append(byAccount[acct], e.Action)
 		}
 	}
 	grant := fmt.Sprintf("Give the inspector role in account %s iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion.", c.consumer)
-	if len(actions) > 0 {
-		grant = fmt.Sprintf("Give the inspector role in account %s %s (the reads that were denied).", c.consumer, strings.Join(actions, ", "))
+	if len(accounts) > 0 {
+		var parts []string
+		for _, a := range accounts {
+			parts = append(parts, fmt.Sprintf("the inspector role in account %s %s", a, strings.Join(byAccount[a], ", ")))
+		}
+		grant = "Give " + strings.Join(parts, "; ") + " (the reads that were denied)."
 	}
 	return c.advice(grant, ptrs...)
 }

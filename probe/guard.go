@@ -187,6 +187,30 @@ func (r *recorder) factRead() bool {
 	return false
 }
 
+// unanswered counts the calls that failed without an answer from AWS (a timeout, a refused or
+// reset connection).
+func (r *recorder) unanswered() int {
+	return len(r.failedWithoutAnswer())
+}
+
+// failedWithoutAnswer names, once each and sorted, the calls that failed without an answer from
+// AWS, with what stopped them ("kms:GetKeyPolicy (Timeout)").
+func (r *recorder) failedWithoutAnswer() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.calls {
+		if !c.ok && !c.api {
+			s := c.call.Service + ":" + c.call.Operation + " (" + c.call.ErrorCode + ")"
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // result returns the calls in a deterministic order (SPEC §3: the JSON is deterministic except
 // calls[].ms), and whether any call got an answer from AWS.
 func (r *recorder) result() (calls []xsdoctor.Call, answered, succeeded bool) {
