@@ -225,8 +225,8 @@ func doorCases() []doorCase {
 				f.Secret.Policy = doc(secretAllow, `{"Sid": "DenyOutsideOrganization", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-7fq2k9xw3m"}}}`)
 			},
 			doors: [3]xsdoctor.State{open, unk, open}, exit: 3,
-			codes:  []xsdoctor.Code{xsdoctor.SecretPolicyUnreadable},
-			absent: []xsdoctor.Code{xsdoctor.DoorConditional},
+			codes:    []xsdoctor.Code{xsdoctor.SecretPolicyUnreadable},
+			absent:   []xsdoctor.Code{xsdoctor.DoorConditional},
 			evidence: []wantEvidence{{code: xsdoctor.SecretPolicyUnreadable, sid: "DenyOutsideOrganization", index: 2, condition: "aws:PrincipalOrgID", expected: "o-7fq2k9xw3m", actual: "organization could not be read"}},
 		},
 		{

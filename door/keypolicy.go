@@ -243,7 +243,7 @@ func (c *check) keyUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Findi
 		Code:    xsdoctor.KeyPolicyUnreadable,
 		Effect:  xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("The key-policy door cannot be decided for %s: %s", c.keyName(), why),
-		Detail: c.advice(fmt.Sprintf("Give the inspector role in account %s kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants (GetKeyPolicy only works from the key's own account), and make sure the key policy delegates to IAM or names the inspector.", first(c.keyAcct, c.owner)), re),
+		Detail:  c.advice(fmt.Sprintf("Give the inspector role in account %s kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants (GetKeyPolicy only works from the key's own account), and make sure the key policy delegates to IAM or names the inspector.", first(c.keyAcct, c.owner)), re),
 	}
 	if re != nil && re.Call == "kms:GetKeyPolicy" && deniedRead(re) {
 		// AWS KMS Developer Guide, "Default key policy": without the account-root statement IAM
