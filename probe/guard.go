@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -159,9 +160,11 @@ func (r *recorder) add(c recorded) {
 		if acct == "" {
 			acct = "-"
 		}
-		// Metadata only: never an argument, a response body or a credential.
+		// Metadata only: never an argument, a response body or a credential. The request id and
+		// the error code come from the service's answer: quoted if they hold anything a terminal
+		// would act on.
 		fmt.Fprintf(r.log, "xsdoctor: %s:%s account=%s duration=%dms request_id=%s error_code=%s\n",
-			c.call.Service, c.call.Operation, acct, c.call.MS, id, code)
+			c.call.Service, c.call.Operation, acct, c.call.MS, printable(id), printable(code))
 	}
 }
 
@@ -235,4 +238,15 @@ func splitCall(name string) (svc, op string) {
 		}
 	}
 	return name, ""
+}
+
+// printable returns s, or s quoted with Go escapes when it holds a character that is not a
+// printable ASCII one (an escape sequence from a hostile endpoint must not reach a terminal).
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
 }
