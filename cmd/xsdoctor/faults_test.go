@@ -148,6 +148,9 @@ func checkCell(t *testing.T, c matrixCell, fk faultKind) {
 			t.Errorf("a denial of %s that leaves a door unknown must name the action the inspector needs:\n%s", action, c.report)
 		}
 	}
+	if strings.Contains(c.report, "aws/secretsmanager") {
+		t.Errorf("the secret uses a customer managed key, but the report points at the AWS managed key:\n%s", c.report)
+	}
 	if fk.words == "timeout" && !slices.Contains(c.codes, string(xsdoctor.ProbeTimeout)) {
 		t.Errorf("the timeout cut %s but the report has no PROBE_TIMEOUT (codes %v)", c.read, c.codes)
 	}
@@ -412,4 +415,36 @@ func startEmulate(t *testing.T, bin, scenario string) emulateProcess {
 		t.Fatalf("emulate printed no endpoint: %v", err)
 	}
 	return emulateProcess{Process: cmd.Process, endpoint: strings.TrimSpace(line)}
+}
+
+// TestAFailedDescribeOrganizationLeavesTheOrgDoorUnknown: the secret's policy denies principals
+// outside the owner's organization, and the consumer account's DescribeOrganization fails. The
+// secret-policy door then depends on a fact that was not read: unknown, naming the call and what
+// the inspector needs for a denial (or the failure's own words otherwise) — never
+// DOOR_CONDITIONAL, which is for context nobody can know offline (SPEC §3).
+func TestAFailedDescribeOrganizationLeavesTheOrgDoorUnknown(t *testing.T) {
+	t.Setenv("AWS_MAX_ATTEMPTS", "2")
+	base, err := os.ReadFile(filepath.Join(scenarioDir(t), "secret-policy-denies-principals-outside-owner-org.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		error, words string
+	}{
+		{"AccessDeniedException", "the inspector needs organizations:DescribeOrganization"},
+		{"ThrottlingException", "throttled"},
+	} {
+		t.Run(tc.error, func(t *testing.T) {
+			r := demoOnce(t, withFault(t, base, map[string]any{"call": "organizations:DescribeOrganization", "error": tc.error}))
+			if r.exit != exitInconclusive || r.doors[1] != xsdoctor.StateUnknown {
+				t.Fatalf("exit %d, secret-policy %s; want 3 and unknown:\n%s", r.exit, r.doors[1], r.text)
+			}
+			if slices.Contains(r.codes, string(xsdoctor.DoorConditional)) {
+				t.Errorf("DOOR_CONDITIONAL for a fact that failed to be read:\n%s", r.text)
+			}
+			if !slices.Contains(r.codes, string(xsdoctor.SecretPolicyUnreadable)) || !strings.Contains(r.text, "organizations:DescribeOrganization") || !strings.Contains(r.text, tc.words) {
+				t.Errorf("the report does not name the failed organizations:DescribeOrganization with %q:\n%s", tc.words, r.text)
+			}
+		})
+	}
 }
