@@ -59,12 +59,15 @@ type ReadError struct {
 	Failure
 }
 
-// Secret is what DescribeSecret and GetResourcePolicy said.
+// Secret is what DescribeSecret and GetResourcePolicy said. ARN, Partition, Account and Region are
+// the subject, normalised once by the probe from the (resolved) secret ARN: every later layer
+// reads them here and never parses the input again.
 type Secret struct {
-	ARN     string `json:"arn"`
-	Name    string `json:"name"`
-	Account string `json:"account"`
-	Region  string `json:"region"`
+	ARN       string `json:"arn"`
+	Name      string `json:"name"`
+	Partition string `json:"partition"` // aws, aws-cn or aws-us-gov
+	Account   string `json:"account"`
+	Region    string `json:"region"`
 	// KMSKeyID is DescribeSecret.KmsKeyId exactly as returned: key id, key ARN, alias name, alias
 	// ARN, or empty when the secret uses the AWS managed key aws/secretsmanager.
 	KMSKeyID string `json:"kms_key_id,omitempty"`
@@ -109,14 +112,18 @@ type Grant struct {
 
 // Role is the consumer principal's role and every policy that shapes its identity side.
 type Role struct {
-	ARN      string            `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
-	Name     string            `json:"name"`
-	Path     string            `json:"path,omitempty"`
-	ID       string            `json:"id,omitempty"`      // RoleId, AROA…
-	Session  string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
-	Tags     map[string]string `json:"tags,omitempty"`
-	Err      *ReadError        `json:"error,omitempty"`    // GetRole failed
-	Policies []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
+	ARN string `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
+	// PathInferred is true when ARN was derived from an assumed-role session ARN because GetRole
+	// could not be read: a session ARN carries no path (IAM User Guide, "IAM identifiers"), so
+	// the role's path, and with it aws:PrincipalArn, is unknown.
+	PathInferred bool              `json:"path_inferred,omitempty"`
+	Name         string            `json:"name"`
+	Path         string            `json:"path,omitempty"`
+	ID           string            `json:"id,omitempty"`      // RoleId, AROA…
+	Session      string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
+	Tags         map[string]string `json:"tags,omitempty"`
+	Err          *ReadError        `json:"error,omitempty"`    // GetRole failed
+	Policies     []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
 	// PolicyErrs lists reads of the role's policies that failed (list or get); any one makes the
 	// identity side incomplete.
 	PolicyErrs []ReadError `json:"policy_errors,omitempty"`

@@ -6,26 +6,23 @@
 //
 // # API
 //
-//	type Options struct {
-//	    Secret, Consumer string                         // as typed by the user
-//	    OwnerRole, ConsumerRole, KeyRole string
-//	    OwnerProfile, ConsumerProfile string
-//	    ExternalID, SessionName, Region string
-//	    Live bool
-//	    Timeout time.Duration                           // bounds the whole probe (default 60s)
-//	    Endpoint string                                 // optional BaseEndpoint override
-//	    HTTPClient aws.HTTPClient                       // optional; tests and demo
-//	    ConfigOptions []func(*config.LoadOptions) error // optional extras (tests, demo)
-//	    Log io.Writer                                   // --debug: one line per AWS call
-//	    Now func() time.Time
-//	}
-//	func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error)
-//
-// Gather returns an error only for
-//   - a usage error, *UsageError: a malformed ARN, an inspector role in the wrong account, a
-//     secret name or partial ARN that the owner account cannot resolve to a full ARN (exit 2);
+// Gather(ctx, Options) is the whole surface; Options (options.go) documents each field. Gather
+// returns an error only for
+//   - a usage error, *UsageError: a malformed ARN (one of the partitions aws, aws-cn,
+//     aws-us-gov, parsed by package arn), an inspector role in the wrong account, a secret name
+//     or partial ARN that the owner account cannot resolve to a full ARN (exit 2);
 //   - nothing probed at all, *ProbeError: no base credentials, or the timeout or the network
 //     failed every call before a single fact was read (exit 4).
+//
+// # How the reads are organised
+//
+// Each reader (secret, secret policy, key, role, organizations, simulation, live) returns its
+// own value and publishes it in a future; a reader that needs another's answer waits on that
+// future, and finish assembles the facts from them all. No reader writes another's fields.
+// The subject — secret ARN, partition, account and region; key ARN and account; the role ARN with
+// its path, or Role.PathInferred when GetRole could not tell it — is normalised once here, and
+// the simulator is asked about the requests request.Build makes from it: the same requests door
+// evaluates.
 //
 // # Credentials
 //
@@ -34,8 +31,8 @@
 // --consumer-profile select a shared-config profile for that side (config.WithSharedConfigProfile).
 // --owner-role, --consumer-role and --key-role are assumed with stscreds.NewAssumeRoleProvider,
 // cached with aws.NewCredentialsCache (so each role is assumed once), with --external-id and a
-// session name that shows up in the target account's CloudTrail ("xsdoctor-<user>" unless
-// --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
+// session name that shows up in the target account's CloudTrail (Options.SessionName; the command
+// passes "xsdoctor-<user>" unless --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
 // from the owner side's base credentials, the consumer role from the consumer side's. The region
 // is the secret ARN's (--region overrides); AWS_ENDPOINT_URL is honoured by the SDK, and
 // Options.Endpoint sets the same BaseEndpoint explicitly.

@@ -11,13 +11,8 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
-
-// keyResult is what the KMS simulation waits for.
-type keyResult struct {
-	arn     string // the key ARN; "" when the key could not be identified
-	account string
-}
 
 // readKey identifies the secret's key from DescribeSecret.KmsKeyId and reads it from the key's
 // own account: DescribeKey, GetKeyPolicy and ListGrants, all three at once.
@@ -35,33 +30,36 @@ type keyResult struct {
 //     ListGrants require (GetKeyPolicy: "Specify the key ID or key ARN"). ListAliases is the
 //     fallback when DescribeKey is denied.
 //   - a key id or key ARN: read directly.
-func (g *gatherer) readKey(ctx context.Context) {
-	key := &g.f.Key
-	res := keyResult{}
+//
+// It publishes the key's identity in g.keyID the moment it is known, so that the KMS simulation
+// starts beside the key policy and grant reads, and returns everything it read.
+func (g *gatherer) readKey(ctx context.Context) xsdoctor.Key {
+	var key xsdoctor.Key
 	published := false
 	publish := func() {
 		if !published {
 			published = true
-			g.keyF.set(res)
+			g.keyID.set(xsdoctor.Key{ARN: key.ARN, Account: key.Account, Region: key.Region})
 		}
 	}
 	defer publish()
 
-	sec := g.secretF.get()
-	if !sec.ok {
-		key.Err = cause(sec.err)
-		return
+	sec := g.secret.get()
+	if sec.Err != nil {
+		key.Err = cause(sec.Err)
+		return key
 	}
-	ref := resolveKeyRef(sec.kmsKeyID, sec.arn)
+	secretARN, _ := arn.Parse(sec.ARN)
+	ref := resolveKeyRef(sec.KMSKeyID, secretARN)
 	key.Account, key.Region, key.Alias = ref.Account, ref.Region, ref.Alias
 	s := g.keySession(ref.Account)
 	if ref.Account != g.ownerAccount && ref.Account != g.consumer.Account {
-		g.keyOwner(ref.Account, s)
+		g.orgOf(ref.Account, s) // the KMS hop's aws:ResourceOrgID; read beside the key
 	}
 	if re := s.ready(ctx); re != nil {
 		key.Err = cause(re)
 		key.PolicyErr, key.GrantsErr = cause(re), cause(re)
-		return
+		return key
 	}
 	opt := func(o *kms.Options) { o.Region = ref.Region }
 
@@ -73,10 +71,10 @@ func (g *gatherer) readKey(ctx context.Context) {
 		id, re := g.aliasTarget(ctx, s, ref, opt)
 		if re != nil {
 			key.Err = re
-			return
+			return key
 		}
 		key.ID = id
-		key.ARN = keyRef{Partition: ref.Partition, Region: ref.Region, Account: ref.Account, KeyID: id}.keyARN()
+		key.ARN = arn.Key(ref.Partition, ref.Region, ref.Account, id).String()
 	default:
 		out, err := s.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref.aliasID())}, opt)
 		if err == nil && out.KeyMetadata != nil {
@@ -87,83 +85,95 @@ func (g *gatherer) readKey(ctx context.Context) {
 		re := readError("kms:DescribeKey", s.accountID(), err)
 		if err != nil && !accessDenied[re.Code] {
 			key.Err = re
-			return
+			return key
 		}
 		id, lre := g.aliasTarget(ctx, s, ref, opt)
 		if lre != nil {
 			key.Err = re // DescribeKey's denial is the fact; ListAliases was only the fallback
-			return
+			return key
 		}
 		key.ID = id
-		key.ARN = keyRef{Partition: ref.Partition, Region: ref.Region, Account: ref.Account, KeyID: id}.keyARN()
+		key.ARN = arn.Key(ref.Partition, ref.Region, ref.Account, id).String()
 		key.Err = re // the key is identified, but its state and manager are unread
 	}
-	if a, ok := parseARN(key.ARN); ok && a.Account != key.Account {
+	if a, ok := arn.Split(key.ARN); ok && a.Account != key.Account {
 		// DescribeKey named a key in another account than the identifier did: read it there.
 		key.Account, key.Region = a.Account, a.Region
 		s = g.keySession(a.Account)
+		if a.Account != g.ownerAccount && a.Account != g.consumer.Account {
+			g.orgOf(a.Account, s)
+		}
 		if re := s.ready(ctx); re != nil {
 			key.PolicyErr, key.GrantsErr = cause(re), cause(re)
-			res = keyResult{arn: key.ARN, account: key.Account}
-			return
+			return key
 		}
 	}
-	keyARN, keyAccount := key.ARN, key.Account
-	res = keyResult{arn: keyARN, account: keyAccount}
 	publish() // the KMS simulation can start now
 
-	var wg sync.WaitGroup
+	keyARN, keyAccount := key.ARN, key.Account
+	var (
+		wg          sync.WaitGroup
+		described   *kmstypes.KeyMetadata
+		describeErr *xsdoctor.ReadError
+		policy      policyRead
+		grants      []xsdoctor.Grant
+		grantsErr   *xsdoctor.ReadError
+	)
 	if meta == nil && key.Err == nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			out, err := s.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyARN)}, opt)
 			if err != nil {
-				key.Err = readError("kms:DescribeKey", s.accountID(), err)
+				describeErr = readError("kms:DescribeKey", s.accountID(), err)
 				return
 			}
-			g.keyMeta(out.KeyMetadata)
+			described = out.KeyMetadata
 		}()
-	} else if meta != nil {
-		g.keyMeta(meta)
 	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if s.accountID() != keyAccount {
-			key.PolicyErr = &xsdoctor.ReadError{Call: "kms:GetKeyPolicy", Account: keyAccount, Code: CodeNoCredentials,
-				Message: fmt.Sprintf("GetKeyPolicy only works from the key's own account %s; pass --key-role with a read-only role there", keyAccount)}
-			return
-		}
-		// PolicyName is always sent: "default" is the only name, and moto (like older KMS)
-		// answers NotFoundException without it (wire.md; KMS API reference, GetKeyPolicy).
-		out, err := s.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyARN), PolicyName: aws.String("default")}, opt)
-		if err != nil {
-			key.PolicyErr = readError("kms:GetKeyPolicy", s.accountID(), err)
-			return
-		}
-		key.Policy = aws.ToString(out.Policy)
+		policy = g.keyPolicy(ctx, s, keyARN, keyAccount, opt)
 	}()
 	go func() {
 		defer wg.Done()
-		grants, re := g.listGrants(ctx, s, keyARN, opt)
-		key.Grants, key.GrantsErr = grants, re
+		grants, grantsErr = g.listGrants(ctx, s, keyARN, opt)
 	}()
 	wg.Wait()
+	if described != nil {
+		meta = described
+	}
+	if describeErr != nil {
+		key.Err = describeErr
+	}
+	if meta != nil {
+		// Manager and State are only what DescribeKey said, so the report can cite
+		// kms:DescribeKey for them. That the key is AWS managed is also known without
+		// DescribeKey, from Key.Alias: the alias/aws/ prefix is reserved for AWS managed keys
+		// (KMS API reference, CreateAlias), and moto reports KeyManager CUSTOMER for the key
+		// behind alias/aws/secretsmanager (wire.md).
+		key.State, key.Manager = string(meta.KeyState), string(meta.KeyManager)
+	}
+	key.Policy, key.PolicyErr = policy.text, policy.err
+	key.Grants, key.GrantsErr = grants, grantsErr
+	return key
 }
 
-// keyMeta records DescribeKey's answer, and only that: Manager and State are what KMS said, so
-// the report can cite kms:DescribeKey for them. That the key is AWS managed is also known without
-// DescribeKey, from Key.Alias: the alias/aws/ prefix is reserved for AWS managed keys (KMS API
-// reference, CreateAlias), and moto reports KeyManager CUSTOMER for the key behind
-// alias/aws/secretsmanager (wire.md).
-func (g *gatherer) keyMeta(meta *kmstypes.KeyMetadata) {
-	if meta == nil {
-		return
+// keyPolicy reads the key policy. GetKeyPolicy only works from the key's own account, so without
+// credentials there it is recorded as not attempted.
+func (g *gatherer) keyPolicy(ctx context.Context, s *session, keyARN, keyAccount string, opt func(*kms.Options)) policyRead {
+	if s.accountID() != keyAccount {
+		return policyRead{err: &xsdoctor.ReadError{Call: "kms:GetKeyPolicy", Account: keyAccount, Code: CodeNoCredentials,
+			Message: fmt.Sprintf("GetKeyPolicy only works from the key's own account %s; pass --key-role with a read-only role there", keyAccount)}}
 	}
-	key := &g.f.Key
-	key.State = string(meta.KeyState)
-	key.Manager = string(meta.KeyManager)
+	// PolicyName is always sent: "default" is the only name, and moto (like older KMS) answers
+	// NotFoundException without it (wire.md; KMS API reference, GetKeyPolicy).
+	out, err := s.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyARN), PolicyName: aws.String("default")}, opt)
+	if err != nil {
+		return policyRead{err: readError("kms:GetKeyPolicy", s.accountID(), err)}
+	}
+	return policyRead{text: aws.ToString(out.Policy)}
 }
 
 // aliasTarget finds an alias's TargetKeyId with ListAliases (paginated; it lists the caller's

@@ -72,15 +72,6 @@ func (g *gatherer) readOrg(ctx context.Context, account string, s *session) xsdo
 	return a
 }
 
-// keyOwner records the key's account when it is neither the owner's nor the consumer's
-// (KEY_IN_OTHER_ACCOUNT), with its organization for aws:ResourceOrgID on the KMS hop.
-func (g *gatherer) keyOwner(account string, s *session) {
-	g.mu.Lock()
-	g.keyAcct = account
-	g.mu.Unlock()
-	g.orgOf(account, s)
-}
-
 type identity struct {
 	account string
 	err     *xsdoctor.ReadError

@@ -8,16 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
-
-// secretResult is what the key reads and the simulations wait for.
-type secretResult struct {
-	ok        bool
-	arn       arn    // the full secret ARN
-	kmsKeyID  string // DescribeSecret.KmsKeyId as returned
-	versionID string
-	err       *xsdoctor.ReadError
-}
 
 // describe is DescribeSecret, with the resolution of a name or partial ARN when given one (the
 // caller's own account and region; Secrets Manager API reference, DescribeSecret.SecretId:
@@ -33,12 +25,12 @@ func describe(ctx context.Context, s *session, id string) (*secretsmanager.Descr
 	return out, nil
 }
 
-// readSecret fills f.Secret from DescribeSecret (already made when the input had to be resolved)
-// and publishes what the key reads need.
-func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput) {
-	sec := &g.f.Secret
-	res := secretResult{arn: g.secretARN}
-	defer func() { g.secretF.set(res) }()
+// readSecret reads the secret with DescribeSecret (already made when the input had to be
+// resolved) and returns it with its subject normalised: the ARN DescribeSecret gave, its
+// partition, account and region.
+func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput) xsdoctor.Secret {
+	a := g.secretARN
+	sec := xsdoctor.Secret{ARN: a.String(), Partition: a.Partition, Account: a.Account, Region: a.Region}
 	var re *xsdoctor.ReadError
 	if out == nil {
 		out, re = describe(ctx, g.owner, g.secretARN.String())
@@ -46,15 +38,10 @@ func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeS
 	if re != nil {
 		sec.Err = re
 		sec.NotFound = re.Code == "ResourceNotFoundException"
-		res.err = re
-		return
+		return sec
 	}
-	if a, ok := parseARN(aws.ToString(out.ARN)); ok && a.String() != g.secretARN.String() {
-		// A "full" ARN whose name itself ends in -XXXXXX was a partial ARN after all (Secrets
-		// Manager User Guide, "Troubleshoot": such a partial ARN is mistaken for a full one).
-		res.arn = a
-		g.f.Input.SecretARN, g.f.Input.Resolved = a.String(), true
-		sec.ARN = a.String()
+	if got, err := arn.Parse(aws.ToString(out.ARN)); err == nil && got != a {
+		sec.ARN, sec.Partition, sec.Account, sec.Region = got.String(), got.Partition, got.Account, got.Region
 	}
 	sec.Name = aws.ToString(out.Name)
 	sec.KMSKeyID = aws.ToString(out.KmsKeyId)
@@ -72,9 +59,9 @@ func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeS
 		// VersionIdsToStages is optional in the model ("Secrets Manager only returns fields that
 		// have a value"); ask ListSecretVersionIds before giving up on the encryption context's
 		// SecretVersionId.
-		sec.VersionID = g.listCurrentVersion(ctx, res.arn.String())
+		sec.VersionID = g.listCurrentVersion(ctx, sec.ARN)
 	}
-	res.ok, res.kmsKeyID, res.versionID = true, sec.KMSKeyID, sec.VersionID
+	return sec
 }
 
 // currentVersion is the version id staged AWSCURRENT (Secrets Manager User Guide, "Secret
@@ -112,19 +99,16 @@ func (g *gatherer) listCurrentVersion(ctx context.Context, secretARN string) str
 	return ""
 }
 
-// readSecretPolicy fills f.Secret.Policy from GetResourcePolicy. It needs only the ARN, so it
-// runs beside DescribeSecret. An absent, null or empty ResourcePolicy means no policy
+// readSecretPolicy reads the resource policy with GetResourcePolicy. It needs only the ARN, so
+// it runs beside DescribeSecret. An absent, null or empty ResourcePolicy means no policy
 // (aws-semantics §3.3).
-func (g *gatherer) readSecretPolicy(ctx context.Context, secretARN string) {
-	sec := &g.f.Secret
+func (g *gatherer) readSecretPolicy(ctx context.Context, secretARN string) policyRead {
 	if re := g.owner.ready(ctx); re != nil {
-		sec.PolicyErr = cause(re)
-		return
+		return policyRead{err: cause(re)}
 	}
 	out, err := g.owner.sm.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String(secretARN)})
 	if err != nil {
-		sec.PolicyErr = readError("secretsmanager:GetResourcePolicy", g.owner.accountID(), err)
-		return
+		return policyRead{err: readError("secretsmanager:GetResourcePolicy", g.owner.accountID(), err)}
 	}
-	sec.Policy = aws.ToString(out.ResourcePolicy)
+	return policyRead{text: aws.ToString(out.ResourcePolicy)}
 }

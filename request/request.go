@@ -5,11 +5,12 @@
 package request
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -60,10 +61,13 @@ func ViaService(region string) string { return "secretsmanager." + region + ".am
 
 func (p Params) principal() policy.Principal {
 	pr := policy.Principal{ARN: p.PrincipalARN, Account: p.PrincipalAccount, RoleARN: p.RoleARN, UniqueID: p.RoleID}
-	if strings.Contains(p.PrincipalARN, ":assumed-role/") {
-		pr.Type = policy.AssumedRole
-	} else if strings.Contains(p.PrincipalARN, ":role/") {
-		pr.Type = policy.Role
+	if a, ok := arn.Split(p.PrincipalARN); ok {
+		switch {
+		case a.IsAssumedRole():
+			pr.Type = policy.AssumedRole
+		case a.IsRole():
+			pr.Type = policy.Role
+		}
 	}
 	return pr
 }
@@ -97,7 +101,7 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
 	}
-	for _, k := range sortedKeys(p.PrincipalTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.PrincipalTags)) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
 	}
 	return ctx, unknown
@@ -110,7 +114,7 @@ func GetSecretValue(p Params) policy.Request {
 	ctx["aws:ViaAWSService"] = []string{"false"}
 	// The secret's tags are the request's resource tags (Secrets Manager service authorization
 	// reference: aws:ResourceTag/${TagKey}, secretsmanager:ResourceTag/tag-key).
-	for _, k := range sortedKeys(p.SecretTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.SecretTags)) {
 		ctx["aws:ResourceTag/"+k] = []string{p.SecretTags[k]}
 		ctx["secretsmanager:ResourceTag/"+k] = []string{p.SecretTags[k]}
 	}
@@ -146,7 +150,7 @@ func Decrypt(p Params) policy.Request {
 	ctx["aws:ViaAWSService"] = []string{"true"}
 	// The key's tags and aliases are the request's resource tags and kms:ResourceAliases (KMS
 	// Developer Guide: "ABAC for AWS KMS", aws:ResourceTag and kms:ResourceAliases).
-	for _, k := range sortedKeys(p.KeyTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.KeyTags)) {
 		ctx["aws:ResourceTag/"+k] = []string{p.KeyTags[k]}
 	}
 	if len(p.KeyAliases) > 0 {
@@ -165,13 +169,4 @@ func Decrypt(p Params) policy.Request {
 // EncryptionContext is the encryption context Secrets Manager sends with Decrypt.
 func EncryptionContext(secretARN, versionID string) map[string]string {
 	return map[string]string{"SecretARN": secretARN, "SecretVersionId": versionID}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/request"
 )
 
@@ -108,6 +109,31 @@ func TestAKeyInAThirdAccountUsesThatAccountsOrganization(t *testing.T) {
 	r := request.Decrypt(p)
 	if r.ResourceAccount != "333333333333" || r.Context["aws:ResourceAccount"][0] != "333333333333" || r.Context["aws:ResourceOrgID"][0] != "o-keys" {
 		t.Errorf("resource side = %s %v %v", r.ResourceAccount, r.Context["aws:ResourceAccount"], r.Context["aws:ResourceOrgID"])
+	}
+}
+
+func TestBuildMakesBothRequestsFromTheFacts(t *testing.T) {
+	f := xsdoctor.Facts{
+		Input:    xsdoctor.Input{ConsumerArg: "arn:aws:sts::222222222222:assumed-role/app/s1"},
+		Owner:    xsdoctor.Account{ID: "111111111111", OrgID: "o-owner"},
+		Consumer: xsdoctor.Account{ID: "222222222222", OrgID: "o-consumer"},
+		Secret: xsdoctor.Secret{ARN: classic.SecretARN, Partition: "aws", Account: "111111111111", Region: "eu-west-1",
+			VersionID: "v-1", Tags: map[string]string{"env": "prod"}},
+		Key:  xsdoctor.Key{ARN: "arn:aws:kms:eu-west-1:222222222222:key/k", Account: "222222222222"},
+		Role: xsdoctor.Role{ARN: "arn:aws:iam::222222222222:role/svc/app", ID: "AROAEXAMPLE"},
+		Now:  "2026-11-29T12:00:00Z",
+	}
+	getSecret, decrypt := request.Build(f)
+	if getSecret.Resource != classic.SecretARN || getSecret.Context["aws:ResourceTag/env"][0] != "prod" ||
+		getSecret.Context["aws:PrincipalArn"][0] != f.Role.ARN || getSecret.Principal.ARN != f.Input.ConsumerArg {
+		t.Errorf("GetSecretValue = %+v", getSecret)
+	}
+	// A key in the consumer's own account belongs to the consumer's organization.
+	if decrypt.ResourceAccount != "222222222222" || decrypt.Context["aws:ResourceOrgID"][0] != "o-consumer" {
+		t.Errorf("Decrypt resource side = %s %v", decrypt.ResourceAccount, decrypt.Context["aws:ResourceOrgID"])
+	}
+	if decrypt.Context["aws:CurrentTime"][0] != "2026-11-29T12:00:00Z" || decrypt.Context["kms:EncryptionContext:SecretVersionId"][0] != "v-1" {
+		t.Errorf("Decrypt context = %v", decrypt.Context)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +31,7 @@ func runCheck(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	default:
 		return 0, usagef("check", "check one secret at a time; quote arguments that contain spaces", "unexpected argument %q after the secret", positional[1])
 	}
-	if err := f.validate("check", positional[0]); err != nil {
+	if err := f.validate("check"); err != nil {
 		return 0, err
 	}
 	opts := f.probeOptions(positional[0])
@@ -51,7 +52,7 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 		OwnerProfile:    f.ownerProfile,
 		ConsumerProfile: f.consumerProfile,
 		ExternalID:      f.externalID,
-		SessionName:     f.sessionName,
+		SessionName:     cmp.Or(f.sessionName, defaultSessionName()),
 		Region:          f.region,
 		Live:            f.live,
 		Timeout:         f.timeout,

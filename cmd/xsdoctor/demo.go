@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	}
 	// The loader insists on check.secret and check.consumer (SPEC §6), so both are set here.
 	secret := f.fromScenario(scenario.Check)
-	if err := f.validate("demo", secret); err != nil {
+	if err := f.validate("demo"); err != nil {
 		return 0, err
 	}
 
