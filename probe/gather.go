@@ -52,6 +52,8 @@ type gatherer struct {
 	managed map[string]*future[managedResult]
 	orgs    map[string]*future[xsdoctor.Account]
 	idents  map[string]*future[identity]
+	// policyReads caps the policy reads in flight (maxPolicyReads).
+	policyReads semaphore
 }
 
 // policyRead is one policy text read, or why it was not.
@@ -136,7 +138,7 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		roleID: newFuture[xsdoctor.Role](), roleF: newFuture[xsdoctor.Role](),
 		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
-		idents: map[string]*future[identity]{},
+		idents: map[string]*future[identity]{}, policyReads: make(semaphore, maxPolicyReads),
 	}
 
 	// Region: the secret ARN's, unless --region says otherwise; for a name, --region or the

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/xsdoctor/xsdoctor"
@@ -49,4 +50,24 @@ func (p *pageGuard) next(token *string) *xsdoctor.ReadError {
 	}
 	p.seen[*token] = true
 	return nil
+}
+
+// maxPolicyReads caps how many policy reads (GetRolePolicy, the GetPolicy → GetPolicyVersion
+// chain) one Gather runs at once: a role may carry many inline and attached policies, and one
+// request in flight for each would flood the endpoint (and meet IAM's throttling) for no gain.
+// Eight cover the common role (a handful of policies) in one round trip.
+const maxPolicyReads = 8
+
+// semaphore is a counting semaphore: a slot per value the channel can hold.
+type semaphore chan struct{}
+
+// acquire takes a slot, or returns at once when ctx ends (the read then fails on the context, as
+// every read cut by the timeout does); the returned function gives the slot back.
+func (s semaphore) acquire(ctx context.Context) func() {
+	select {
+	case s <- struct{}{}:
+		return func() { <-s }
+	case <-ctx.Done():
+		return func() {}
+	}
 }

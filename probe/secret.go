@@ -81,6 +81,7 @@ func (g *gatherer) listCurrentVersion(ctx context.Context, secretARN string) str
 	p := secretsmanager.NewListSecretVersionIdsPaginator(g.owner.sm, &secretsmanager.ListSecretVersionIdsInput{
 		SecretId: aws.String(secretARN),
 	})
+	guard := newPageGuard("secretsmanager:ListSecretVersionIds", g.owner.accountID())
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -94,6 +95,9 @@ func (g *gatherer) listCurrentVersion(ctx context.Context, secretARN string) str
 					return aws.ToString(v.VersionId)
 				}
 			}
+		}
+		if guard.next(page.NextToken) != nil {
+			return "" // a repeated token: the version id stays unknown, as for a failed read
 		}
 	}
 	return ""
