@@ -19,11 +19,15 @@ import (
 )
 
 func TestClassifyNamesEachFailureByItsTypeNotItsMessage(t *testing.T) {
-	api := func(code string) error { return &smithy.GenericAPIError{Code: code, Message: "throttled? denied? the words do not matter"} }
+	api := func(code string) error {
+		return &smithy.GenericAPIError{Code: code, Message: "throttled? denied? the words do not matter"}
+	}
 	status := func(code int, err error) error {
 		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: code}}, Err: err}}
 	}
-	op := func(err error) error { return &smithy.OperationError{ServiceID: "KMS", OperationName: "GetKeyPolicy", Err: err} }
+	op := func(err error) error {
+		return &smithy.OperationError{ServiceID: "KMS", OperationName: "GetKeyPolicy", Err: err}
+	}
 	for _, tc := range []struct {
 		name     string
 		err      error
