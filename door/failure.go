@@ -85,6 +85,11 @@ func (c *check) advice(grant string, errs ...*xsdoctor.ReadError) string {
 		if e == nil {
 			continue
 		}
+		if deniedRead(e) && e.Action != "" && !strings.Contains(grant, e.Action) {
+			// The read that was denied is not one the door's usual advice names (DescribeSecret
+			// hid the key): ask for that one, in its own account.
+			return fmt.Sprintf("Give the inspector role in account %s %s (it was denied).", first(e.Account, "of the failed call"), e.Action)
+		}
 		if deniedRead(e) || e.Class == "" || e.Class == xsdoctor.FailureRejected {
 			return grant
 		}
