@@ -69,6 +69,9 @@ func TestDependencyRules(t *testing.T) {
 		{pkg: module + "/arn", stdlib: true},
 		// The engine may split ARNs with the one ARN type, itself standard library only.
 		{pkg: module + "/policy", stdlib: true, allow: []string{module + "/arn"}},
+		{pkg: module + "/scenarios", stdlib: true},
+		// The code reference: the vocabulary and the standard library only.
+		{pkg: module + "/explain", forbid: []string{"github.com/aws/", "github.com/google/", "github.com/rogpeppe/", "golang.org/", module + "/policy", module + "/request", module + "/probe", module + "/door", module + "/report", module + "/internal/", module + "/cmd/", module + "/scenarios"}},
 		{pkg: module + "/request", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/report"}},
 		{pkg: module + "/door", forbid: []string{"github.com/aws/", module + "/probe", module + "/report", module + "/internal/awsemu", module + "/cmd/"}},
 		{pkg: module + "/report", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/policy", module + "/internal/awsemu", module + "/cmd/", "golang.org/x/term"}},

@@ -1,5 +1,7 @@
 package xsdoctor
 
+import "slices"
+
 // Facts is everything the probe read from AWS, and everything it failed to read. door.Check is a
 // pure function of it. A failed read is recorded as a *ReadError next to the fact it would have
 // produced; it makes a door unknown, it never aborts the run.
@@ -46,6 +48,9 @@ type Account struct {
 	// Management is true when the account is its organization's management account (SCPs do
 	// not apply to it).
 	Management bool `json:"management,omitempty"`
+	// ManagementAccount is the organization's management account id (DescribeOrganization's
+	// MasterAccountId, which every member may read): where SCPs and RCPs are changed.
+	ManagementAccount string `json:"management_account,omitempty"`
 }
 
 // ReadError records a read that failed: which call, the AWS error code, and the IAM action the
@@ -73,11 +78,27 @@ type Secret struct {
 	KMSKeyID string `json:"kms_key_id,omitempty"`
 	// DeletedDate is DescribeSecret.DeletedDate (RFC 3339) when deletion is scheduled.
 	DeletedDate string `json:"deleted_date,omitempty"`
-	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId).
-	VersionID string            `json:"version_id,omitempty"`
-	Tags      map[string]string `json:"tags,omitempty"`
-	NotFound  bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
-	Err       *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
+	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId); empty
+	// when the secret has none (NoCurrentVersion) or when neither DescribeSecret nor
+	// ListSecretVersionIds could tell it.
+	VersionID string `json:"version_id,omitempty"`
+	// Versions is every version ListSecretVersionIds listed (deprecated ones included), with
+	// the keys that encrypt it as AWS returned them; VersionsErr says why it could not be read.
+	Versions    []Version  `json:"versions,omitempty"`
+	VersionsErr *ReadError `json:"versions_error,omitempty"`
+	// NoCurrentVersion is true when the secret was read and no version is staged AWSCURRENT (a
+	// secret created without a value): GetSecretValue fails with ResourceNotFoundException.
+	NoCurrentVersion bool `json:"no_current_version,omitempty"`
+	// KMSKeyARN is the configured key (KMSKeyID) resolved to its ARN, when it could be: compared
+	// with the keys of AWSCURRENT, it tells whether the current version is under another key.
+	KMSKeyARN string `json:"kms_key_arn,omitempty"`
+	// PrimaryRegion is DescribeSecret.PrimaryRegion: set when this secret is a replica.
+	PrimaryRegion string `json:"primary_region,omitempty"`
+	// Replicas is the primary's ReplicationStatus, each replica's key read in its own region.
+	Replicas []Replica         `json:"replicas,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+	NotFound bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
+	Err      *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
 	// Policy is the resource policy text; empty with PolicyErr nil means the secret has none.
 	Policy    string     `json:"policy,omitempty"`
 	PolicyErr *ReadError `json:"policy_error,omitempty"`
@@ -98,6 +119,36 @@ type Key struct {
 	PolicyErr *ReadError `json:"policy_error,omitempty"`
 	Grants    []Grant    `json:"grants,omitempty"`
 	GrantsErr *ReadError `json:"grants_error,omitempty"`
+	// Tags (kms:ListResourceTags) and Aliases (kms:ListAliases for the key) fill the KMS hop's
+	// aws:ResourceTag/* and kms:ResourceAliases; TagsErr and AliasesErr say why they are unknown.
+	Tags       map[string]string `json:"tags,omitempty"`
+	TagsErr    *ReadError        `json:"tags_error,omitempty"`
+	Aliases    []string          `json:"aliases,omitempty"`
+	AliasesErr *ReadError        `json:"aliases_error,omitempty"`
+}
+
+// Version is one secret version as ListSecretVersionIds listed it.
+type Version struct {
+	ID     string   `json:"id"`
+	Stages []string `json:"stages"`
+	// KMSKeyIDs are the keys that encrypt the version, in whatever form AWS returned them (key
+	// id, key ARN, alias name or alias ARN); empty on older APIs and emulators that omit them,
+	// and then the secret's configured key decides.
+	KMSKeyIDs []string `json:"kms_key_ids,omitempty"`
+}
+
+// HasStage reports whether the version carries the staging label.
+func (v Version) HasStage(stage string) bool { return slices.Contains(v.Stages, stage) }
+
+// Replica is one entry of the primary's DescribeSecret.ReplicationStatus.
+type Replica struct {
+	Region string `json:"region"`
+	// KMSKeyID is ReplicationStatus[].KmsKeyId as returned; empty means the AWS managed key
+	// aws/secretsmanager of the replica's region.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	Status   string `json:"status,omitempty"`
+	// Key is the replica's key, read in its region (nil when it was not read).
+	Key *Key `json:"key,omitempty"`
 }
 
 // Grant is one KMS grant on the key.

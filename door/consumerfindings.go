@@ -35,9 +35,9 @@ func simEvidence(sim *xsdoctor.Simulation) xsdoctor.Evidence {
 }
 
 func (c *check) scpDeny(req policy.Request, sim *xsdoctor.Simulation) xsdoctor.Finding {
-	// SCPs are changed in the organization's management account, whose id a member account
-	// cannot see; name the organization instead.
-	acct := "management account of " + first(c.f.Consumer.OrgID, "the consumer's organization")
+	// SCPs are changed in the organization's management account; DescribeOrganization tells
+	// every member its id (MasterAccountId). Only when that read failed is it named by words.
+	acct := first(c.f.Consumer.ManagementAccount, "management account of "+first(c.f.Consumer.OrgID, "the consumer's organization"))
 	return xsdoctor.Finding{
 		Code:   xsdoctor.IAMSCPDeny,
 		Effect: xsdoctor.EffectCloses,
@@ -287,7 +287,9 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 // local one. A conditional local answer, or a simulator that named missing context, is not
 // compared: the simulator fills in nothing it was not given.
 func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, local policy.Decision, res policy.Result) *xsdoctor.Finding {
-	if sim == nil || len(res.Conditional) > 0 {
+	if sim == nil || len(res.Conditional) > 0 || len(sim.MissingContext) > 0 {
+		// The simulator was not asked the whole question: it lacked context keys it needed
+		// (MissingContextValues), so its answer is no disagreement.
 		return nil
 	}
 	if sim.AllowedByOrganizations != nil && !*sim.AllowedByOrganizations ||

@@ -27,6 +27,9 @@ type check struct {
 	roleGuessed bool
 	ids         consumerIDs
 
+	// unread are the context keys left unknown by reads that failed (request.Unread).
+	unread []request.UnreadKey
+
 	getSecret policy.Request // the consumer's secretsmanager:GetSecretValue
 	decrypt   policy.Request // the kms:Decrypt Secrets Manager makes for it
 
@@ -83,6 +86,7 @@ func newCheck(f xsdoctor.Facts) *check {
 	}
 	c.ids = consumerIDs{Partition: c.partition, Account: c.consumer, RoleARN: c.roleARN, SessionARN: session, RoleID: f.Role.ID}
 	c.getSecret, c.decrypt = request.Build(f)
+	c.unread = request.Unread(f)
 	return c
 }
 

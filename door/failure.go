@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/xsdoctor/xsdoctor"
-	"github.com/xsdoctor/xsdoctor/policy"
 )
 
 // A failed read is named for what it is (SPEC §3): a denial names the action the inspector
@@ -139,62 +138,6 @@ func assumeText(af *xsdoctor.AssumeFailure) string {
 	re.Account = ""
 	re.Action = ""
 	return "the " + af.Purpose + " inspector role " + af.Role + " could not be assumed: " + readErrText(re)
-}
-
-// orgKeys maps each organization context key to the account whose DescribeOrganization supplies
-// it (SPEC §3: aws:PrincipalOrgID from the consumer's account, aws:ResourceOrgID from the
-// resource's).
-func (c *check) orgReadError(key string, keyDoor bool) *xsdoctor.ReadError {
-	switch strings.ToLower(key) {
-	case "aws:principalorgid", "aws:principalorgpaths":
-		return c.f.Consumer.OrgErr
-	case "aws:resourceorgid", "aws:resourceorgpaths":
-		if keyDoor && c.f.KeyOwner != nil {
-			return c.f.KeyOwner.OrgErr
-		}
-		return c.f.Owner.OrgErr
-	}
-	return nil
-}
-
-// orgUnread is the finding for a door whose answer depends on an organization key that could
-// not be read because DescribeOrganization failed: unknown (a fact was not read), naming the call
-// and what the inspector needs — never DOOR_CONDITIONAL, which is for context nobody can know
-// offline (SPEC §3).
-func (c *check) orgUnread(door string, code xsdoctor.Code, res policy.Result) *xsdoctor.Finding {
-	keys, ev := c.conditional(res)
-	var errs []*xsdoctor.ReadError
-	var texts, unread []string
-	seen := map[*xsdoctor.ReadError]bool{}
-	for _, k := range keys {
-		e := c.orgReadError(k, code == xsdoctor.KeyPolicyUnreadable)
-		if e == nil {
-			continue
-		}
-		unread = append(unread, k)
-		if !seen[e] {
-			seen[e] = true
-			errs = append(errs, e)
-			texts = append(texts, readErrText(e))
-		}
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	for i := range ev {
-		ev[i].Actual = "(unknown: the organization could not be read)"
-	}
-	for _, e := range errs {
-		ev = append(ev, xsdoctor.Evidence{Source: e.Call, Note: readErrText(e)})
-	}
-	return &xsdoctor.Finding{
-		Code:   code,
-		Effect: xsdoctor.EffectUnknown,
-		Summary: fmt.Sprintf("%s cannot be decided for %s: it depends on %s, and %s",
-			door, c.principal(), strings.Join(unread, ", "), strings.Join(texts, "; ")),
-		Detail:   c.advice("Give the inspector role organizations:DescribeOrganization in the account named above, then run xsdoctor again.", errs...),
-		Evidence: ev,
-	}
 }
 
 // timeoutFinding is PROBE_TIMEOUT: the --timeout expired and cut reads. It names each cut read

@@ -34,7 +34,7 @@
 // session name that shows up in the target account's CloudTrail (Options.SessionName; the command
 // passes "xsdoctor-<user>" unless --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
 // from the owner side's base credentials, the consumer role from the consumer side's. The region
-// is the secret ARN's (--region overrides); AWS_ENDPOINT_URL is honoured by the SDK, and
+// is the secret ARN's (a --region that contradicts it is a usage error); AWS_ENDPOINT_URL is honoured by the SDK, and
 // Options.Endpoint sets the same BaseEndpoint explicitly.
 //
 // Each side is read with its own credentials, because cross-account reads are partial on AWS
@@ -71,11 +71,25 @@
 //     operation call (retries folded in, each list page its own call). Call.ErrorCode is the AWS
 //     code, or Timeout, Canceled, DeserializationError or TransportError when AWS gave none.
 //
+// # Versions, replicas and the deciding key
+//
+//   - Secret.Versions is every version ListSecretVersionIds listed (deprecated ones included),
+//     with KmsKeyIds as AWS wrote them. Key is the key that encrypts AWSCURRENT: the version's own
+//     key when its KmsKeyIds do not name the configured key, else the configured key (also when
+//     KmsKeyIds is absent, as on moto). Secret.KMSKeyARN is the configured key's ARN, so door can
+//     tell the two apart (VERSION_KEY_MISMATCH).
+//   - Secret.NoCurrentVersion is set only when the version list was read and holds no AWSCURRENT.
+//   - Secret.Replicas is the primary's ReplicationStatus, each replica's key read in its region.
+//     A replica ARN given as the secret is read in its own region like any secret.
+//   - Key.Tags (kms:ListResourceTags) and Key.Aliases (kms:ListAliases with KeyId) fill the KMS
+//     hop's aws:ResourceTag/* and kms:ResourceAliases; both only answer in the key's account.
+//
 // # Critical path
 //
-// Independent reads run concurrently: both accounts at once; the key policy beside the grants
-// beside the secret policy; every role policy at once. The standard case is four dependent round
-// trips: owner AssumeRole → DescribeSecret → key reads; consumer AssumeRole → GetRole and the
-// policy lists → each policy → GetPolicyVersion, with the KMS simulation waiting for the key ARN.
-// No call is made twice.
+// Independent reads run concurrently: both accounts at once; DescribeSecret beside
+// ListSecretVersionIds; the key policy beside the grants, tags, aliases and the secret policy;
+// every role policy at once. The standard case is four dependent round trips: owner AssumeRole →
+// DescribeSecret → key reads; consumer AssumeRole → GetRole and the policy lists → each policy →
+// GetPolicyVersion, with the simulation waiting for GetRole and the key reads (the key's tags and
+// aliases are context keys of the request it is asked about). No call is made twice.
 package probe

@@ -40,8 +40,8 @@ type gatherer struct {
 
 	secret       *future[xsdoctor.Secret] // DescribeSecret (and ListSecretVersionIds)
 	secretPolicy *future[policyRead]      // GetResourcePolicy
-	keyID        *future[xsdoctor.Key]    // the key's identity (ARN, account), as soon as known
-	keyF         *future[xsdoctor.Key]    // everything read about the key
+	replicaKeys  *future[[]xsdoctor.Key]  // each replica's key, read in its region
+	keyF         *future[keyRead]         // the deciding key with everything read about it
 	roleID       *future[xsdoctor.Role]   // GetRole's answer (ARN with path, id, tags)
 	roleF        *future[xsdoctor.Role]   // the role with every policy
 	sims         *future[simulationRead]  // iam:SimulatePrincipalPolicy
@@ -98,6 +98,12 @@ func parseInputs(o Options) (inputs, error) {
 	if in.consumer, err = parseConsumer(o.Consumer); err != nil {
 		return in, err
 	}
+	// A full ARN names its region, and Secrets Manager answers for a secret only in that region:
+	// a --region that says otherwise is a mistake, never a silent override (SPEC §2).
+	if in.secret.IsARN && o.Region != "" && o.Region != in.secret.ARN.Region {
+		return in, usagef("--region", "drop --region, or pass the ARN of the secret (or replica) in "+o.Region,
+			"--region %s contradicts the region of the secret ARN, %s", o.Region, in.secret.ARN.Region)
+	}
 	if o.OwnerRole != "" {
 		if in.ownerRole, err = parseRole(o.OwnerRole, "--owner-role"); err != nil {
 			return in, err
@@ -134,17 +140,18 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		o: o, ctx: ctx, rec: &recorder{log: o.Log}, now: o.now().UTC(), sessionName: o.sessionName(),
 		consumer: in.consumer,
 		secret:   newFuture[xsdoctor.Secret](), secretPolicy: newFuture[policyRead](),
-		keyID: newFuture[xsdoctor.Key](), keyF: newFuture[xsdoctor.Key](),
+		keyF: newFuture[keyRead](), replicaKeys: newFuture[[]xsdoctor.Key](),
 		roleID: newFuture[xsdoctor.Role](), roleF: newFuture[xsdoctor.Role](),
 		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
 		idents: map[string]*future[identity]{}, policyReads: make(semaphore, maxPolicyReads),
 	}
 
-	// Region: the secret ARN's, unless --region says otherwise; for a name, --region or the
-	// owner side's configured region (a name resolves in the caller's region).
+	// Region: the secret ARN's (parseInputs refused a --region that contradicts it); for a
+	// name, --region or the owner side's configured region (a name resolves in the caller's
+	// region).
 	region := o.Region
-	if region == "" && in.secret.IsARN {
+	if in.secret.IsARN {
 		region = in.secret.ARN.Region
 	}
 	var err error
@@ -232,6 +239,7 @@ func (g *gatherer) run() {
 	g.async(func(ctx context.Context) { g.secret.set(g.readSecret(ctx, g.described)) })
 	g.async(func(ctx context.Context) { g.secretPolicy.set(g.readSecretPolicy(ctx, g.secretARN.String())) })
 	g.async(func(ctx context.Context) { g.keyF.set(g.readKey(ctx)) })
+	g.async(func(ctx context.Context) { g.replicaKeys.set(g.readReplicaKeys(ctx)) })
 	g.orgOf(g.ownerAccount, g.owner)
 	g.orgOf(g.consumer.Account, g.consumerSess)
 	g.async(func(ctx context.Context) { g.roleF.set(g.readRole(ctx)) })
@@ -274,7 +282,15 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 	sec := g.secret.get()
 	pol := g.secretPolicy.get()
 	sec.Policy, sec.PolicyErr = pol.text, pol.err
-	f := g.subject(sec, g.keyF.get(), g.roleF.get())
+	kr := g.keyF.get()
+	sec.KMSKeyARN = kr.configuredARN
+	if keys := g.replicaKeys.get(); len(keys) == len(sec.Replicas) {
+		sec.Replicas = slices.Clone(sec.Replicas)
+		for i := range keys {
+			sec.Replicas[i].Key = &keys[i]
+		}
+	}
+	f := g.subject(sec, kr.key, g.roleF.get())
 	sims := g.sims.get()
 	f.Simulations, f.SimulationErr = sims.results, sims.err
 	f.Live = g.liveF.get()

@@ -24,7 +24,7 @@ type Options struct {
 
 	ExternalID  string // passed to every inspector AssumeRole
 	SessionName string // RoleSessionName; default DefaultSessionName
-	Region      string // overrides the region taken from the secret ARN
+	Region      string // the region of a secret given by name; must match a full ARN's region
 
 	Live bool // also GetSecretValue as the consumer principal; the value is discarded unread
 

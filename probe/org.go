@@ -67,7 +67,8 @@ func (g *gatherer) readOrg(ctx context.Context, account string, s *session) xsdo
 		a.OrgID = aws.ToString(out.Organization.Id)
 		// SCPs do not affect the management account (Organizations User Guide, "Service control
 		// policies": "SCPs don't affect users or roles in the management account").
-		a.Management = aws.ToString(out.Organization.MasterAccountId) == account
+		a.ManagementAccount = aws.ToString(out.Organization.MasterAccountId)
+		a.Management = a.ManagementAccount == account
 	}
 	return a
 }

@@ -1,7 +1,9 @@
 package probe
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,15 +28,26 @@ func describe(ctx context.Context, s *session, id string) (*secretsmanager.Descr
 }
 
 // readSecret reads the secret with DescribeSecret (already made when the input had to be
-// resolved) and returns it with its subject normalised: the ARN DescribeSecret gave, its
-// partition, account and region.
+// resolved) and, beside it, every version with ListSecretVersionIds, and returns it with its
+// subject normalised: the ARN DescribeSecret gave, its partition, account and region.
 func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput) xsdoctor.Secret {
 	a := g.secretARN
 	sec := xsdoctor.Secret{ARN: a.String(), Partition: a.Partition, Account: a.Account, Region: a.Region}
+	type listed struct {
+		versions []xsdoctor.Version
+		err      *xsdoctor.ReadError
+	}
+	lv := make(chan listed, 1)
+	go func() {
+		v, re := g.listVersions(ctx, a.String())
+		lv <- listed{v, re}
+	}()
 	var re *xsdoctor.ReadError
 	if out == nil {
-		out, re = describe(ctx, g.owner, g.secretARN.String())
+		out, re = describe(ctx, g.owner, a.String())
 	}
+	l := <-lv
+	sec.Versions, sec.VersionsErr = l.versions, l.err
 	if re != nil {
 		sec.Err = re
 		sec.NotFound = re.Code == "ResourceNotFoundException"
@@ -45,6 +58,7 @@ func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeS
 	}
 	sec.Name = aws.ToString(out.Name)
 	sec.KMSKeyID = aws.ToString(out.KmsKeyId)
+	sec.PrimaryRegion = aws.ToString(out.PrimaryRegion)
 	if out.DeletedDate != nil {
 		sec.DeletedDate = out.DeletedDate.UTC().Format(time.RFC3339)
 	}
@@ -54,53 +68,70 @@ func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeS
 			sec.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
 	}
-	sec.VersionID = currentVersion(out.VersionIdsToStages)
-	if sec.VersionID == "" && len(out.VersionIdsToStages) == 0 && out.DeletedDate == nil {
-		// VersionIdsToStages is optional in the model ("Secrets Manager only returns fields that
-		// have a value"); ask ListSecretVersionIds before giving up on the encryption context's
-		// SecretVersionId.
-		sec.VersionID = g.listCurrentVersion(ctx, sec.ARN)
+	for _, r := range out.ReplicationStatus {
+		sec.Replicas = append(sec.Replicas, xsdoctor.Replica{Region: aws.ToString(r.Region),
+			KMSKeyID: aws.ToString(r.KmsKeyId), Status: string(r.Status)})
 	}
+	slices.SortFunc(sec.Replicas, func(x, y xsdoctor.Replica) int { return cmp.Compare(x.Region, y.Region) })
+
+	// The AWSCURRENT version (Secrets Manager User Guide, "Secret versions": "AWSCURRENT … the
+	// current version of the secret"): from DescribeSecret.VersionIdsToStages, which is optional in
+	// the model ("Secrets Manager only returns fields that have a value"), else from the list.
+	sec.VersionID = currentVersion(out.VersionIdsToStages)
+	if sec.VersionID == "" {
+		for _, v := range sec.Versions {
+			if v.HasStage(stageCurrent) {
+				sec.VersionID = v.ID
+			}
+		}
+	}
+	// No AWSCURRENT anywhere, with the version list read: the secret has no value (created
+	// without one), and GetSecretValue fails with ResourceNotFoundException whatever the doors
+	// say (Secrets Manager API reference, GetSecretValue).
+	sec.NoCurrentVersion = sec.VersionID == "" && sec.VersionsErr == nil
 	return sec
 }
 
-// currentVersion is the version id staged AWSCURRENT (Secrets Manager User Guide, "Secret
-// versions": "AWSCURRENT … the current version of the secret").
+// stageCurrent is the staging label of the version GetSecretValue reads by default.
+const stageCurrent = "AWSCURRENT"
+
+// currentVersion is the version id staged AWSCURRENT.
 func currentVersion(stages map[string][]string) string {
 	for id, labels := range stages {
-		for _, l := range labels {
-			if l == "AWSCURRENT" {
-				return id
-			}
+		if slices.Contains(labels, stageCurrent) {
+			return id
 		}
 	}
 	return ""
 }
 
-func (g *gatherer) listCurrentVersion(ctx context.Context, secretARN string) string {
+// listVersions reads every version of the secret, deprecated ones (no staging label) included,
+// with the keys that encrypt each (ListSecretVersionIds, paginated; a repeated NextToken stops
+// the listing instead of looping).
+func (g *gatherer) listVersions(ctx context.Context, secretARN string) ([]xsdoctor.Version, *xsdoctor.ReadError) {
+	if re := g.owner.ready(ctx); re != nil {
+		return nil, cause(re)
+	}
 	p := secretsmanager.NewListSecretVersionIdsPaginator(g.owner.sm, &secretsmanager.ListSecretVersionIdsInput{
-		SecretId: aws.String(secretARN),
-	})
+		SecretId: aws.String(secretARN), IncludeDeprecated: aws.Bool(true),
+	}, func(o *secretsmanager.ListSecretVersionIdsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	var versions []xsdoctor.Version
 	guard := newPageGuard("secretsmanager:ListSecretVersionIds", g.owner.accountID())
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			// The version id only refines the encryption context; its absence is visible in
-			// the facts (empty VersionID), so the failure is recorded in the calls only.
-			return ""
+			return nil, readError("secretsmanager:ListSecretVersionIds", g.owner.accountID(), err)
 		}
 		for _, v := range page.Versions {
-			for _, l := range v.VersionStages {
-				if l == "AWSCURRENT" {
-					return aws.ToString(v.VersionId)
-				}
-			}
+			versions = append(versions, xsdoctor.Version{ID: aws.ToString(v.VersionId),
+				Stages: append([]string{}, v.VersionStages...), KMSKeyIDs: v.KmsKeyIds})
 		}
-		if guard.next(page.NextToken) != nil {
-			return "" // a repeated token: the version id stays unknown, as for a failed read
+		if re := guard.next(page.NextToken); re != nil {
+			return nil, re // a listing that repeats itself is not read: AWSCURRENT's key stays unknown
 		}
 	}
-	return ""
+	slices.SortFunc(versions, func(x, y xsdoctor.Version) int { return cmp.Compare(x.ID, y.ID) })
+	return versions, nil
 }
 
 // readSecretPolicy reads the resource policy with GetResourcePolicy. It needs only the ARN, so

@@ -34,7 +34,7 @@ func (g *gatherer) simulate(ctx context.Context) simulationRead {
 		return simulationRead{err: cause(re)}
 	}
 	role := g.roleID.get()
-	getSecret, decrypt := request.Build(g.subject(g.secret.get(), g.keyID.get(), role))
+	getSecret, decrypt := request.Build(g.subject(g.secret.get(), g.keyF.get().key, role))
 	reqs := []policy.Request{getSecret}
 	if decrypt.Resource != "" {
 		reqs = append(reqs, decrypt)

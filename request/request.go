@@ -49,11 +49,15 @@ type Params struct {
 }
 
 // UnknownOnConsumerRequest lists the keys that cannot be known offline for the consumer's own
-// request (SPEC §3): the network path, the client, MFA, request tags and source identity.
+// request (SPEC §3): the network path, the client, MFA, request tags and source identity, and
+// the version the client asks for — secretsmanager:VersionStage and VersionId are present only
+// when the client sends them, and the AWS CLI, boto3 and the CSI driver's provider do not by
+// default (Secrets Manager service authorization reference, condition keys).
 var UnknownOnConsumerRequest = []string{
 	"aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:VpcSourceIp",
 	"aws:UserAgent", "aws:Referer", "aws:MultiFactorAuth*",
 	"aws:RequestTag/*", "aws:TagKeys", "aws:SourceIdentity",
+	"secretsmanager:VersionStage", "secretsmanager:VersionId",
 }
 
 // ViaService is the kms:ViaService value of Secrets Manager in region.

@@ -28,6 +28,7 @@ type checkFlags struct {
 	timeout         time.Duration
 	debug           bool
 	scenario        string // demo only
+	list            bool   // demo only
 
 	set map[string]bool // flag names given on the command line (long names)
 }
@@ -48,7 +49,7 @@ var checkFlagDocs = []flagDoc{
 	{[]string{"consumer-profile"}, "NAME", "shared-config profile to start from for the consumer account"},
 	{[]string{"external-id"}, "ID", "sts:ExternalId passed to every AssumeRole"},
 	{[]string{"session-name"}, "NAME", "AssumeRole session name, as it will appear in CloudTrail (default xsdoctor-<user>)"},
-	{[]string{"region"}, "REGION", "override the region taken from the secret ARN"},
+	{[]string{"region"}, "REGION", "the region of a secret given by name or partial ARN; a full ARN's region always wins, and a --region that contradicts it is an error"},
 	{[]string{"live"}, "", "also assume the consumer principal (if its trust policy allows) and call GetSecretValue; the value is discarded unread, and the result never changes a door or the exit code"},
 	{[]string{"output", "o"}, "FORMAT", "report format: text (default), json or markdown"},
 	{[]string{"timeout"}, "DURATION", "bound on the whole probe, e.g. 30s or 2m (default 60s)"},
@@ -56,7 +57,8 @@ var checkFlagDocs = []flagDoc{
 }
 
 var demoFlagDocs = append([]flagDoc{
-	{[]string{"scenario"}, "FILE", "scenario file to run (SPEC §6); default: the built-in classic trap, a secret encrypted with the AWS managed key"},
+	{[]string{"list"}, "", "list the built-in scenarios, one a line: name and summary"},
+	{[]string{"scenario"}, "FILE", "a scenario file to run instead of a built-in one (format: docs/scenarios.md in the repository)"},
 }, checkFlagDocs...)
 
 func newCheckFlagSet(name string, f *checkFlags) *flag.FlagSet {
@@ -78,6 +80,7 @@ func newCheckFlagSet(name string, f *checkFlags) *flag.FlagSet {
 	fs.BoolVar(&f.debug, "debug", false, "")
 	if name == "demo" {
 		fs.StringVar(&f.scenario, "scenario", "", "")
+		fs.BoolVar(&f.list, "list", false, "")
 	}
 	return fs
 }

@@ -76,7 +76,15 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 		code, err = runDemo(ctx, rest, e, stdout, stderr)
 	case "emulate":
 		code, err = runEmulate(ctx, rest, stdout, stderr)
+	case "explain":
+		err = runExplain(rest, stdout)
+	case "completion":
+		err = runCompletion(rest, stdout)
 	case "version", "--version":
+		if len(rest) == 1 && isHelpArg(rest[0]) {
+			err = runHelp([]string{"version"}, stdout)
+			break
+		}
 		if len(rest) > 0 {
 			err = usagef("version", "run 'xsdoctor version' without arguments", "version takes no arguments, got %q", rest[0])
 			break
