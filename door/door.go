@@ -107,7 +107,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	for _, af := range sortedAssumeFailures(f.AssumeFailures) {
 		d.Findings = append(d.Findings, c.assumeFinding(af))
 	}
-	if t := c.timeoutFinding(d.Doors); t != nil {
+	if t := c.timeoutFinding(); t != nil {
 		d.Findings = append(d.Findings, *t)
 	}
 	d.Findings = append(d.Findings, c.replicaFindings()...)

@@ -144,10 +144,9 @@ func assumeText(af *xsdoctor.AssumeFailure) string {
 // and how long the run waited; the doors those reads decide are unknown through their own
 // findings. Nil when the timeout cut nothing.
 //
-// Its effect is unknown while a door it explains is unknown; when every cut read turned out not
-// to matter (the doors were decided without them), it is info, and the exit code follows the
-// doors.
-func (c *check) timeoutFinding(doors []xsdoctor.Door) *xsdoctor.Finding {
+// Its effect is unknown (SPEC §4), even when the doors were decided without the cut reads: the
+// run did not finish, so the verdict is inconclusive (exit 3) rather than a clean "open".
+func (c *check) timeoutFinding() *xsdoctor.Finding {
 	var cut []string
 	var ev []xsdoctor.Evidence
 	seen := map[string]bool{}
@@ -184,15 +183,9 @@ func (c *check) timeoutFinding(doors []xsdoctor.Door) *xsdoctor.Finding {
 	if len(cut) > 0 {
 		summary += fmt.Sprintf("; it cut %s, so the doors those reads decide are unknown", strings.Join(cut, ", "))
 	}
-	effect := xsdoctor.EffectInfo
-	for _, d := range doors {
-		if d.State == xsdoctor.StateUnknown {
-			effect = xsdoctor.EffectUnknown
-		}
-	}
 	return &xsdoctor.Finding{
 		Code:     xsdoctor.ProbeTimeout,
-		Effect:   effect,
+		Effect:   xsdoctor.EffectUnknown,
 		Summary:  summary,
 		Detail:   "Run xsdoctor again with a longer --timeout. A timeout is not a missing permission.",
 		Evidence: ev,

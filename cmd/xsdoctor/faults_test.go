@@ -154,6 +154,9 @@ func checkCell(t *testing.T, c matrixCell, fk faultKind) {
 	if fk.words == "timeout" && !slices.Contains(c.codes, string(xsdoctor.ProbeTimeout)) {
 		t.Errorf("the timeout cut %s but the report has no PROBE_TIMEOUT (codes %v)", c.read, c.codes)
 	}
+	if fk.words == "timeout" && c.exit != 3 {
+		t.Errorf("the timeout cut %s but the exit code is %d: a run the timeout cut is inconclusive (3)", c.read, c.exit)
+	}
 }
 
 // demoResult is one demo run, as the matrix reads it.
