@@ -51,6 +51,8 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 		KeyRole:         f.keyRole,
 		OwnerProfile:    f.ownerProfile,
 		ConsumerProfile: f.consumerProfile,
+		OrgRole:         f.orgRole,
+		OrgProfile:      f.orgProfile,
 		ExternalID:      f.externalID,
 		SessionName:     cmp.Or(f.sessionName, defaultSessionName()),
 		Region:          f.region,
