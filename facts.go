@@ -29,6 +29,9 @@ type Facts struct {
 	VPCEndpoints *VPCEndpoints `json:"vpc_endpoints,omitempty"`
 	// Now is the time the probe ran, RFC 3339, used for aws:CurrentTime / aws:EpochTime.
 	Now string `json:"now"`
+	// TimeoutMS is the --timeout, in milliseconds, when it expired and cut reads (each cut read
+	// has Class FailureTimeout); zero when every read ended before it.
+	TimeoutMS int64 `json:"timeout_ms,omitempty"`
 }
 
 // Input is what the user asked for, after resolution.
@@ -64,6 +67,7 @@ type ReadError struct {
 	Code    string `json:"code"`              // AWS error code, e.g. "AccessDeniedException"; "" for a transport error
 	Message string `json:"message,omitempty"`
 	Action  string `json:"action,omitempty"` // the IAM action that was missing, e.g. "kms:GetKeyPolicy"
+	Failure
 }
 
 // Secret is what DescribeSecret and GetResourcePolicy said. ARN, Partition, Account and Region are
@@ -220,6 +224,7 @@ type AssumeFailure struct {
 	Purpose string `json:"purpose"` // "owner", "consumer", "key"
 	Code    string `json:"code"`
 	Message string `json:"message,omitempty"`
+	Failure
 }
 
 // Org is what the organization reader read (the management account, or a delegated

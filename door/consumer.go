@@ -26,7 +26,8 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	var gaps []string
 	var gapErrs []xsdoctor.ReadError
 	if af := c.assumeFailure("consumer"); af != nil && len(r.Policies) == 0 && r.Boundary == nil {
-		gaps = append(gaps, "the consumer account's inspector role "+af.Role+" could not be assumed ("+af.Code+")")
+		gaps = append(gaps, assumeText(af))
+		gapErrs = append(gapErrs, *assumeReadError(af))
 	}
 	if r.Err != nil {
 		gaps = append(gaps, readErrText(r.Err))
@@ -49,7 +50,18 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	case c.keyARN != "":
 		acts = append(acts, c.judge(c.decrypt, ids, boundary))
 	default:
-		gaps = append(gaps, "the key ARN is unknown, so kms:Decrypt cannot be evaluated")
+		// The key ARN comes from the owner side (DescribeSecret, then DescribeKey): name the read
+		// that failed there, not the consumer inspector's reads, which may all have succeeded.
+		why := "the key ARN is unknown, so kms:Decrypt cannot be evaluated"
+		e := c.f.Secret.Err
+		if e == nil {
+			e = c.f.Key.Err
+		}
+		if e != nil {
+			why = "the key ARN is unknown (" + readErrText(e) + "), so kms:Decrypt cannot be evaluated"
+			gapErrs = append(gapErrs, *e)
+		}
+		gaps = append(gaps, why)
 	}
 
 	var closed, noAllow, cond, notes []xsdoctor.Finding
@@ -64,7 +76,7 @@ func (c *check) consumerDoor() xsdoctor.Door {
 			Code:     xsdoctor.SimulationUnavailable,
 			Effect:   xsdoctor.EffectInfo,
 			Summary:  fmt.Sprintf("iam:SimulatePrincipalPolicy could not be called for %s; local evaluation decided, and SCPs could not be checked", c.roleARN),
-			Detail:   "Give the consumer account's inspector iam:SimulatePrincipalPolicy to see SCP and boundary decisions; emulators such as moto do not implement it.",
+			Detail:   c.advice("Give the consumer account's inspector iam:SimulatePrincipalPolicy to see SCP and boundary decisions; emulators such as moto do not implement it.", c.f.SimulationErr),
 			Evidence: []xsdoctor.Evidence{{Source: c.f.SimulationErr.Call, Note: readErrText(c.f.SimulationErr)}},
 		})
 	}
@@ -77,7 +89,7 @@ func (c *check) consumerDoor() xsdoctor.Door {
 			Code:    xsdoctor.IAMUnreadable,
 			Effect:  xsdoctor.EffectUnknown,
 			Summary: fmt.Sprintf("The consumer-iam door cannot be decided for %s: %s", c.roleARN, strings.Join(gaps, "; ")),
-			Detail:  fmt.Sprintf("Give the inspector role in account %s iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion.", c.consumer),
+			Detail:  c.iamGapAdvice(gapErrs),
 		}
 		for _, e := range gapErrs {
 			f.Evidence = append(f.Evidence, xsdoctor.Evidence{Source: e.Call, Note: readErrText(&e)})

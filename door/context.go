@@ -190,22 +190,6 @@ func (c *check) parse(name, text string, limit int) (*policy.Document, error) {
 	return doc, err
 }
 
-func readErrText(e *xsdoctor.ReadError) string {
-	s := e.Call
-	if e.Account != "" {
-		s += " in " + e.Account
-	}
-	if e.Code != "" {
-		s += " failed with " + e.Code
-	} else {
-		s += " failed"
-	}
-	if e.Action != "" {
-		s += " (the inspector needs " + e.Action + ")"
-	}
-	return s
-}
-
 func first(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {

@@ -113,7 +113,10 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 		})
 	}
 	for _, af := range sortedAssumeFailures(f.AssumeFailures) {
-		d.Findings = append(d.Findings, assumeFinding(af))
+		d.Findings = append(d.Findings, c.assumeFinding(af))
+	}
+	if t := c.timeoutFinding(); t != nil {
+		d.Findings = append(d.Findings, *t)
 	}
 	d.Findings = append(d.Findings, c.replicaFindings()...)
 
@@ -154,7 +157,7 @@ func verdict(doors []xsdoctor.Door, top []xsdoctor.Finding) xsdoctor.State {
 	return v
 }
 
-func assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
+func (c *check) assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
 	doors := map[string]string{
 		"owner":    "the secret-policy door (and the key-policy door when the key is in the owner account) is unknown",
 		"consumer": "the consumer-iam door is unknown",
@@ -166,8 +169,8 @@ func assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
 	return xsdoctor.Finding{
 		Code:     xsdoctor.AssumeRoleFailed,
 		Effect:   xsdoctor.EffectUnknown,
-		Summary:  fmt.Sprintf("Could not assume %s in account %s for the %s side (%s): %s", af.Role, af.Account, af.Purpose, first(af.Code, "error"), doors),
-		Detail:   "Check the role's trust policy names the caller (and --external-id when it requires one), and that the caller may sts:AssumeRole it.",
+		Summary:  fmt.Sprintf("Could not assume %s in account %s for the %s side: %s; %s", af.Role, af.Account, af.Purpose, readErrText(withoutAccount(assumeReadError(&af))), doors),
+		Detail:   c.advice("Check the role's trust policy names the caller (and --external-id when it requires one), and that the caller may sts:AssumeRole it.", assumeReadError(&af)),
 		Evidence: []xsdoctor.Evidence{{Source: "sts:AssumeRole " + af.Role, Note: strings.TrimSpace(af.Code + " " + af.Message)}},
 	}
 }

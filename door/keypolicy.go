@@ -52,7 +52,7 @@ func (c *check) keyDoor() xsdoctor.Door {
 		return d
 	}
 	if af := c.assumeFailure("key"); af != nil && k.Policy == "" {
-		d.Findings = append(d.Findings, c.keyUnreadable("the key account's inspector role "+af.Role+" could not be assumed ("+af.Code+")", nil))
+		d.Findings = append(d.Findings, c.keyUnreadable(assumeText(af), assumeReadError(af)))
 		return d
 	}
 
@@ -145,6 +145,10 @@ func (c *check) keyName() string {
 	if c.keyARN != "" {
 		return c.keyARN
 	}
+	if c.f.Secret.Err != nil {
+		// DescribeSecret names the key; without it the key is unknown, not the AWS managed one.
+		return "the key of " + c.secretARN
+	}
 	// The alias ARN of the AWS managed key in the secret's account and region.
 	return "arn:" + c.partition + ":kms:" + c.region + ":" + c.owner + ":" + awsManagedAlias
 }
@@ -232,9 +236,9 @@ func (c *check) keyUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Findi
 		Code:    xsdoctor.KeyPolicyUnreadable,
 		Effect:  xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("The key-policy door cannot be decided for %s: %s", c.keyName(), why),
-		Detail:  fmt.Sprintf("Give the inspector role in account %s kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants (GetKeyPolicy only works from the key's own account), and make sure the key policy delegates to IAM or names the inspector.", c.keyAcct),
+		Detail:  c.advice(fmt.Sprintf("Give the inspector role in account %s kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants (GetKeyPolicy only works from the key's own account), and make sure the key policy delegates to IAM or names the inspector.", first(c.keyAcct, c.owner)), re),
 	}
-	if re != nil && re.Call == "kms:GetKeyPolicy" && strings.Contains(re.Code, "AccessDenied") {
+	if re != nil && re.Call == "kms:GetKeyPolicy" && deniedRead(re) {
 		// AWS KMS Developer Guide, "Default key policy": without the account-root statement IAM
 		// policies cannot grant access to the key, the inspector's included.
 		f.Detail += " An access denial despite the inspector's IAM permission means the key policy neither delegates to IAM (no account-root statement) nor names the inspector role."

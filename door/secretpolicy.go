@@ -84,7 +84,7 @@ func (c *check) secretUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Fi
 		Code:    xsdoctor.SecretPolicyUnreadable,
 		Effect:  xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("The secret-policy door cannot be decided for %s: %s", c.secretARN, why),
-		Detail:  fmt.Sprintf("Give the inspector role in account %s secretsmanager:DescribeSecret and secretsmanager:GetResourcePolicy, and exempt it from any Deny in the secret's policy.", c.owner),
+		Detail:  c.advice(fmt.Sprintf("Give the inspector role in account %s secretsmanager:DescribeSecret and secretsmanager:GetResourcePolicy, and exempt it from any Deny in the secret's policy.", c.owner), re),
 	}
 	if re != nil {
 		f.Evidence = []xsdoctor.Evidence{{Source: re.Call, Note: readErrText(re)}}

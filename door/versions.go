@@ -145,7 +145,7 @@ func (c *check) unreadFinding(door string, code xsdoctor.Code, req policy.Reques
 		Effect: xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("%s cannot be decided for %s: it depends on %s, and %s",
 			door, c.principal(), strings.Join(unread, ", "), strings.Join(dedupe(texts), "; ")),
-		Detail:   "Give the inspector the read named above, then run xsdoctor again.",
+		Detail:   c.advice("Give the inspector the read named above, then run xsdoctor again.", errs...),
 		Evidence: sortEvidence(ev),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,8 @@ type gatherer struct {
 	managed map[string]*future[managedResult]
 	orgs    map[string]*future[xsdoctor.Account]
 	idents  map[string]*future[identity]
+	// policyReads caps the policy reads in flight (maxPolicyReads).
+	policyReads semaphore
 }
 
 // policyRead is one policy text read, or why it was not.
@@ -151,7 +154,7 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
 		orgF: newFuture[*xsdoctor.Org](), endpointsF: newFuture[*xsdoctor.VPCEndpoints](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
-		idents: map[string]*future[identity]{},
+		idents: map[string]*future[identity]{}, policyReads: make(semaphore, maxPolicyReads),
 	}
 
 	// Region: the secret ARN's (parseInputs refused a --region that contradicts it); for a
@@ -330,16 +333,47 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 	}
 	calls, answered, _ := g.rec.result()
 	f.Calls = calls
-	if !answered {
-		pe := &ProbeError{Msg: "could not probe AWS at all: no call got an answer",
-			Hint: "check the network, the endpoint (AWS_ENDPOINT_URL) and --timeout"}
-		if err := g.ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
-			pe.Msg = fmt.Sprintf("timed out after %s before any fact was read", g.o.timeout())
-			pe.Err = err
-		}
-		return f, pe
+	timedOut := errors.Is(g.ctx.Err(), context.DeadlineExceeded)
+	if timedOut {
+		f.TimeoutMS = g.o.timeout().Milliseconds()
+	}
+	// SPEC §3, §5: a run in which the timeout or the endpoint failing left no fact read (an
+	// AssumeRole that succeeded reads no fact) could not probe at all: exit 4, whatever else
+	// answered. A run whose reads were all denied has answers, and goes on to the report.
+	if !g.rec.factRead() && (timedOut || !answered || g.rec.unanswered() > 0) {
+		return f, g.noFactError(timedOut)
 	}
 	return f, nil
+}
+
+// noFactError is the ProbeError of a run that read no fact: it names what the timeout cut and
+// how long it waited, or the calls the endpoint never answered.
+func (g *gatherer) noFactError(timedOut bool) *ProbeError {
+	cut := g.rec.failedWithoutAnswer()
+	// An AssumeRole the timeout cut may not be in the calls: the credentials cache stops waiting
+	// when the context ends, and the call itself finishes (and is recorded) later.
+	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
+		if s != nil && s.err != nil && s.err.Call == "sts:AssumeRole" && s.err.Class != "" &&
+			(s.err.Class == xsdoctor.FailureTimeout || s.err.Class == xsdoctor.FailureUnreachable) {
+			name := "sts:AssumeRole of " + s.role
+			if !slices.Contains(cut, name) {
+				cut = append(cut, name)
+			}
+		}
+	}
+	if timedOut {
+		msg := fmt.Sprintf("timed out after %s before any fact was read", g.o.timeout())
+		if len(cut) > 0 {
+			msg += "; the timeout cut " + strings.Join(cut, ", ")
+		}
+		return &ProbeError{Msg: msg, Err: g.ctx.Err(),
+			Hint: "run again with a longer --timeout (default 60s); a timeout is not a missing permission"}
+	}
+	msg := "could not probe AWS at all: the endpoint did not answer"
+	if len(cut) > 0 {
+		msg += " " + strings.Join(cut, ", ")
+	}
+	return &ProbeError{Msg: msg, Hint: "check the network, any proxy, and the endpoint (AWS_ENDPOINT_URL)"}
 }
 
 func allowRead(call string) bool { return readOnly[call] }

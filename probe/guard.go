@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -125,6 +126,9 @@ func (r *recorder) timing(sess *session) middleware.InitializeMiddleware {
 			c.ErrorCode = callErrorCode(err)
 		}
 		r.add(recorded{call: c, sess: sess, ok: err == nil, api: isAPI})
+		if err != nil {
+			err = &waitedError{err: err, waited: time.Since(start)}
+		}
 		return out, md, err
 	})
 }
@@ -164,9 +168,11 @@ func (r *recorder) add(c recorded) {
 		if acct == "" {
 			acct = "-"
 		}
-		// Metadata only: never an argument, a response body or a credential.
+		// Metadata only: never an argument, a response body or a credential. The request id and
+		// the error code come from the service's answer: quoted if they hold anything a terminal
+		// would act on.
 		fmt.Fprintf(r.log, "xsdoctor: %s:%s account=%s duration=%dms request_id=%s error_code=%s\n",
-			c.call.Service, c.call.Operation, acct, c.call.MS, id, code)
+			c.call.Service, c.call.Operation, acct, c.call.MS, printable(id), printable(code))
 	}
 }
 
@@ -177,6 +183,43 @@ func (r *recorder) logf(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fmt.Fprintln(r.log, s)
+}
+
+// factRead reports whether any read of AWS state succeeded: a fact (SPEC §3). An AssumeRole
+// that succeeded read no state: it only opened a session.
+func (r *recorder) factRead() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.calls {
+		if c.ok && c.call.Service != "sts" {
+			return true
+		}
+	}
+	return false
+}
+
+// unanswered counts the calls that failed without an answer from AWS (a timeout, a refused or
+// reset connection).
+func (r *recorder) unanswered() int {
+	return len(r.failedWithoutAnswer())
+}
+
+// failedWithoutAnswer names, once each and sorted, the calls that failed without an answer from
+// AWS, with what stopped them ("kms:GetKeyPolicy (Timeout)").
+func (r *recorder) failedWithoutAnswer() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.calls {
+		if !c.ok && !c.api {
+			s := c.call.Service + ":" + c.call.Operation + " (" + c.call.ErrorCode + ")"
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // result returns the calls in a deterministic order (SPEC §3: the JSON is deterministic except
@@ -203,4 +246,15 @@ func splitCall(name string) (svc, op string) {
 		}
 	}
 	return name, ""
+}
+
+// printable returns s, or s quoted with Go escapes when it holds a character that is not a
+// printable ASCII one (an escape sequence from a hostile endpoint must not reach a terminal).
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
 }

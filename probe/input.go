@@ -10,8 +10,9 @@ import (
 var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	// Secrets Manager: "The secret name can contain ASCII letters, numbers, and the following
-	// characters: /_+=.@-" (CreateSecret.Name).
-	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	// characters: /_+=.@-" (CreateSecret.Name). The random suffix of an ARN is letters and digits.
+	secretNameRE      = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	secretNameCharsRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`) // NAME-XXXXXX of an ARN
 	// A full secret ARN ends with "-" and six random characters (Secrets Manager User Guide,
 	// "Troubleshoot": "the ARN includes a hyphen and six random characters").
 	secretSuffixRE = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
@@ -49,6 +50,13 @@ func parseSecret(s string) (secretInput, error) {
 	name := a.SecretName()
 	if name == "" || !accountRE.MatchString(a.Account) || !regionRE.MatchString(a.Region) {
 		return in, usagef("SECRET", hint, "malformed secret ARN %q: not a Secrets Manager secret ARN", s)
+	}
+	// A name AWS would never have created (a space, a quote, a control character) names no
+	// secret anywhere: a usage error, not a SECRET_NOT_FOUND after a round of calls. The suffix
+	// (-XXXXXX) is letters and digits, so the whole of NAME-XXXXXX is held to the name's rule.
+	if !secretNameCharsRE.MatchString(name) {
+		return in, usagef("SECRET", "a secret name holds only ASCII letters, digits and /_+=.@- (Secrets Manager, CreateSecret); check the ARN was copied whole",
+			"secret ARN %q: the name %q has characters AWS never allows in a secret name", s, name)
 	}
 	in.ARN, in.IsARN = a, true
 	in.Partial = !secretSuffixRE.MatchString(name)

@@ -339,6 +339,7 @@ func (g *gatherer) aliasTarget(ctx context.Context, s *session, ref keyRef, opt 
 	p := kms.NewListAliasesPaginator(s.kms, &kms.ListAliasesInput{}, func(o *kms.ListAliasesPaginatorOptions) {
 		o.StopOnDuplicateToken = true
 	})
+	guard := newPageGuard("kms:ListAliases", s.accountID())
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, opt)
 		if err != nil {
@@ -354,6 +355,11 @@ func (g *gatherer) aliasTarget(ctx context.Context, s *session, ref keyRef, opt 
 			return "", &xsdoctor.ReadError{Call: "kms:ListAliases", Account: ref.Account,
 				Message: ref.Alias + " is not associated with a key yet in " + ref.Region}
 		}
+		if page.Truncated {
+			if re := guard.next(page.NextMarker); re != nil {
+				return "", re
+			}
+		}
 	}
 	return "", &xsdoctor.ReadError{Call: "kms:ListAliases", Account: ref.Account, Code: "NotFoundException",
 		Message: fmt.Sprintf("no alias %s in account %s, region %s", ref.Alias, ref.Account, ref.Region)}
@@ -366,6 +372,7 @@ func (g *gatherer) listGrants(ctx context.Context, s *session, keyARN string, op
 	p := kms.NewListGrantsPaginator(s.kms, &kms.ListGrantsInput{KeyId: aws.String(keyARN)}, func(o *kms.ListGrantsPaginatorOptions) {
 		o.StopOnDuplicateToken = true
 	})
+	guard := newPageGuard("kms:ListGrants", s.accountID())
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, opt)
 		if err != nil {
@@ -389,6 +396,11 @@ func (g *gatherer) listGrants(ctx context.Context, s *session, keyARN string, op
 				}
 			}
 			grants = append(grants, gr)
+		}
+		if page.Truncated {
+			if re := guard.next(page.NextMarker); re != nil {
+				return grants, re
+			}
 		}
 	}
 	sort.SliceStable(grants, func(i, j int) bool { return grants[i].ID < grants[j].ID })

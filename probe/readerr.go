@@ -41,6 +41,7 @@ func readError(call, account string, err error) *xsdoctor.ReadError {
 		re.Message = "empty response"
 		return re
 	}
+	re.Failure = classify(err)
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		re.Code = apiErr.ErrorCode()

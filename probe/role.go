@@ -112,6 +112,7 @@ func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 	go func() {
 		defer wg.Done()
 		p := iam.NewListRolePoliciesPaginator(s.iam, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+		guard := newPageGuard("iam:ListRolePolicies", s.accountID())
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
@@ -119,9 +120,13 @@ func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 				return
 			}
 			for _, pn := range page.PolicyNames {
+				// Acquired before the goroutine starts: at most maxPolicyReads goroutines, and
+				// requests, in flight however many policies the role has.
+				release := g.policyReads.acquire(ctx)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					defer release()
 					out, err := s.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
 					if err != nil {
 						addErr(readError("iam:GetRolePolicy", s.accountID(), err))
@@ -130,11 +135,18 @@ func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 					addPolicy(xsdoctor.Policy{Name: pn, Kind: "inline", Document: decodeDocument(aws.ToString(out.PolicyDocument))})
 				}()
 			}
+			if page.IsTruncated {
+				if re := guard.next(page.Marker); re != nil {
+					addErr(re)
+					return
+				}
+			}
 		}
 	}()
 	go func() {
 		defer wg.Done()
 		p := iam.NewListAttachedRolePoliciesPaginator(s.iam, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+		guard := newPageGuard("iam:ListAttachedRolePolicies", s.accountID())
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
@@ -142,9 +154,13 @@ func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 				return
 			}
 			for _, ap := range page.AttachedPolicies {
+				// Acquired before the goroutine starts: at most maxPolicyReads goroutines, and
+				// requests, in flight however many policies the role has.
+				release := g.policyReads.acquire(ctx)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					defer release()
 					pol, re := g.managedPolicy(ctx, aws.ToString(ap.PolicyArn))
 					if re != nil {
 						addErr(re)
@@ -155,6 +171,12 @@ func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 					}
 					addPolicy(pol)
 				}()
+			}
+			if page.IsTruncated {
+				if re := guard.next(page.Marker); re != nil {
+					addErr(re)
+					return
+				}
 			}
 		}
 	}()

@@ -116,6 +116,7 @@ func (g *gatherer) listVersions(ctx context.Context, secretARN string) ([]xsdoct
 		SecretId: aws.String(secretARN), IncludeDeprecated: aws.Bool(true),
 	}, func(o *secretsmanager.ListSecretVersionIdsPaginatorOptions) { o.StopOnDuplicateToken = true })
 	var versions []xsdoctor.Version
+	guard := newPageGuard("secretsmanager:ListSecretVersionIds", g.owner.accountID())
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -124,6 +125,9 @@ func (g *gatherer) listVersions(ctx context.Context, secretARN string) ([]xsdoct
 		for _, v := range page.Versions {
 			versions = append(versions, xsdoctor.Version{ID: aws.ToString(v.VersionId),
 				Stages: append([]string{}, v.VersionStages...), KMSKeyIDs: v.KmsKeyIds})
+		}
+		if re := guard.next(page.NextToken); re != nil {
+			return nil, re // a listing that repeats itself is not read: AWSCURRENT's key stays unknown
 		}
 	}
 	slices.SortFunc(versions, func(x, y xsdoctor.Version) int { return cmp.Compare(x.ID, y.ID) })

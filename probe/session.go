@@ -122,7 +122,7 @@ func (s *session) ready(ctx context.Context) *xsdoctor.ReadError {
 			}
 			s.err = readError("sts:AssumeRole", s.accountID(), err)
 			s.fail = &xsdoctor.AssumeFailure{Role: s.role, Account: s.accountID(), Purpose: s.purpose,
-				Code: s.err.Code, Message: s.err.Message}
+				Code: s.err.Code, Message: s.err.Message, Failure: s.err.Failure}
 		}
 	})
 	return s.err

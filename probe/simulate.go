@@ -70,6 +70,7 @@ func (g *gatherer) simulateOne(ctx context.Context, s *session, roleARN string, 
 	}
 	pg := iam.NewSimulatePrincipalPolicyPaginator(s.iam, in)
 	var sims []xsdoctor.Simulation
+	guard := newPageGuard("iam:SimulatePrincipalPolicy", s.accountID())
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
@@ -79,6 +80,11 @@ func (g *gatherer) simulateOne(ctx context.Context, s *session, roleARN string, 
 		}
 		for _, r := range page.EvaluationResults {
 			sims = append(sims, simulation(r))
+		}
+		if page.IsTruncated {
+			if re := guard.next(page.Marker); re != nil {
+				return simulationRead{err: re}
+			}
 		}
 	}
 	return simulationRead{results: sims}

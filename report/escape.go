@@ -125,6 +125,11 @@ func terminalLine(s string) string { return escapeRunes(s, false) }
 // terminalBlock is terminalLine for a multi-line block: newlines and tabs stay as they are.
 func terminalBlock(s string) string { return escapeRunes(s, true) }
 
+// ForTerminal makes text that may quote AWS (an error message, a hint naming a resource) safe to
+// write to a terminal outside a report — the CLI's error lines on stderr: every control, C1 and
+// bidi character is written as a visible escape; newlines and tabs stay.
+func ForTerminal(s string) string { return terminalBlock(s) }
+
 func escapeRunes(s string, keepLayout bool) string {
 	clean := true
 	for _, r := range s {

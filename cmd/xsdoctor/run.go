@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/xsdoctor/xsdoctor/report"
 )
 
 // Exit codes (SPEC §5), all of them here: 0, 1 and 3 map the verdict (exitCode), 2 and 4 are the
@@ -107,13 +109,14 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 			prefix = strings.TrimSpace("xsdoctor " + ue.cmd)
 		}
 		msg, hint := u.Usage()
-		fmt.Fprintf(stderr, "%s: %s\n", prefix, msg)
+		// Usage errors quote what was typed or read (an error text, an ARN): escaped like a report.
+		fmt.Fprintf(stderr, "%s: %s\n", prefix, report.ForTerminal(msg))
 		if hint != "" {
-			fmt.Fprintf(stderr, "hint: %s\n", hint)
+			fmt.Fprintf(stderr, "hint: %s\n", report.ForTerminal(hint))
 		}
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "xsdoctor %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "xsdoctor %s: %s\n", cmd, report.ForTerminal(err.Error()))
 	if code == exitOK {
 		code = exitCannotRun
 	}
