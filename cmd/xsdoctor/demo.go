@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/internal/awsemu"
 )
 
@@ -25,7 +26,7 @@ var classicTrap []byte
 
 // runDemo is "xsdoctor demo [--scenario FILE] [flags]": the check against the in-process
 // emulator.
-func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer) (int, error) {
+func runDemo(ctx context.Context, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	var f checkFlags
 	fs := newCheckFlagSet("demo", &f)
 	positional, err := parseFlags(fs, args)
@@ -40,15 +41,33 @@ func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	}
 	f.set = given(fs)
 
-	scenario, warnings, err := loadScenario(f.scenario)
+	// With --from-error the error supplies the secret and the consumer, so the scenario's check
+	// block may leave them out; the error wins over the block, the command line over both.
+	var parsed *xsdoctor.ErrorText
+	if f.fromError != "" {
+		pe, err := readErrorText("demo", f.fromError, stdin)
+		if err != nil {
+			return 0, err
+		}
+		parsed = &pe
+	}
+	scenario, warnings, err := loadScenario(f.scenario, parsed != nil)
 	if err != nil {
 		return 0, &usageError{cmd: "demo", msg: err.Error(), hint: "demo takes a scenario file in the SPEC §6 format, e.g. ../shared/scenarios/*.json"}
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "xsdoctor demo: scenario: %s\n", w)
 	}
-	// The loader insists on check.secret and check.consumer (SPEC §6), so both are set here.
-	secret := f.fromScenario(scenario.Check)
+	secret := ""
+	if parsed != nil {
+		if secret, err = f.applyError("demo", *parsed, "", scenario.Check.Secret, scenario.Check.Consumer); err != nil {
+			return 0, err
+		}
+	}
+	// Without --from-error the loader insists on check.secret and check.consumer (SPEC §6).
+	if fromBlock := f.fromScenario(scenario.Check); secret == "" {
+		secret = fromBlock
+	}
 	if err := f.validate("demo", secret); err != nil {
 		return 0, err
 	}
@@ -82,7 +101,7 @@ func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "xsdoctor demo: scenario %q served in process on %s; checking %s for %s\n",
 			scenario.Name, opts.Endpoint, secret, f.consumer)
 	}
-	return diagnose(ctx, "demo", opts, f.output, colorFor(stdout, e), stdout)
+	return diagnose(ctx, "demo", opts, f.runOptions(parsed, colorFor(stdout, e)), stdout)
 }
 
 // demoConfig makes the SDK talk to the emulator as the scenario's operator: static credentials the
@@ -96,16 +115,18 @@ func demoConfig() []func(*config.LoadOptions) error {
 	}
 }
 
-// loadScenario loads path, or the built-in classic trap when path is "".
-func loadScenario(path string) (*awsemu.Scenario, []string, error) {
+// loadScenario loads path, or the built-in classic trap when path is "". fromError lets the check
+// block omit the secret and the consumer, which the error supplies.
+func loadScenario(path string, fromError bool) (*awsemu.Scenario, []string, error) {
+	o := awsemu.LoadOptions{CheckFromElsewhere: fromError}
 	if path == "" {
-		s, warnings, err := awsemu.Parse(classicTrap)
+		s, warnings, err := awsemu.ParseWith(classicTrap, o)
 		if err != nil {
 			return nil, warnings, fmt.Errorf("built-in scenario: %w", err)
 		}
 		return s, warnings, nil
 	}
-	return awsemu.Load(path)
+	return awsemu.LoadWith(path, o)
 }
 
 // fromScenario fills every flag the command line did not set from the scenario's check block,
