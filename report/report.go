@@ -116,6 +116,11 @@ func scrub(d *xsdoctor.Diagnosis) {
 	}
 	fix(d.Findings)
 	d.Consumer.Principal = mask(d.Consumer.Principal)
+	if d.Input.Error != nil {
+		e := *d.Input.Error
+		e.Message = mask(e.Message)
+		d.Input.Error = &e
+	}
 	if d.Live != nil {
 		d.Live.Reason = mask(d.Live.Reason)
 	}
