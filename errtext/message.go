@@ -121,26 +121,18 @@ func relevant(action string) bool {
 // iamAt reads the IAM message whose " is not authorized to perform: " is at i.
 func iamAt(text string, i int) (match, bool) {
 	var m match
-	// The principal: back to "User: " on the same line, or the ARN token just before.
-	lo := max(0, i-maxToken)
-	before := text[lo:i]
-	if nl := strings.LastIndexAny(before, "\r\n"); nl >= 0 {
-		lo += nl + 1
-		before = before[nl+1:]
+	// The principal: the token just before, preceded by "User: " in IAM's wording. Only the token
+	// is read backwards, at most maxToken bytes; role and session names may hold commas.
+	tokStart := i
+	for tokStart > 0 && i-tokStart < maxToken && (tokenByte(text[tokStart-1]) || text[tokStart-1] == ',') {
+		tokStart--
 	}
-	start := i
-	if u := strings.LastIndex(before, userPrefix); u >= 0 {
-		m.e.Principal = strings.TrimSpace(before[u+len(userPrefix):])
-		start = lo + u
-	} else {
-		tokStart := len(before)
-		for tokStart > 0 && tokenByte(before[tokStart-1]) {
-			tokStart--
-		}
-		m.e.Principal = before[tokStart:]
-		start = lo + tokStart
+	m.e.Principal = text[tokStart:i]
+	start := tokStart
+	if strings.HasSuffix(text[max(0, tokStart-len(userPrefix)):tokStart], userPrefix) {
+		start = tokStart - len(userPrefix)
 	}
-	if m.e.Principal == "" || strings.ContainsAny(m.e.Principal, " \t") {
+	if m.e.Principal == "" {
 		return match{}, false
 	}
 
