@@ -43,6 +43,21 @@ func (c *check) errorMatch(d *xsdoctor.Diagnosis) {
 	}
 
 	otherRole := c.otherPrincipal(e.Principal)
+	if notDenial(*e) {
+		// ResourceNotFoundException, InvalidRequestException (a secret marked for deletion), …:
+		// no policy refused anything, so no door is blamed; the top-level findings explain it.
+		m.Blames = []xsdoctor.DoorID{}
+		m.Summary = "The error is " + e.ErrorCode + ", not an access denial: it blames no door"
+		if otherRole != "" {
+			m.Elsewhere = true
+			m.Summary += fmt.Sprintf(", and it was raised for %s, but the check judged %s", otherRole, c.roleARN)
+		}
+		d.ErrorMatch = m
+		if m.Elsewhere {
+			d.Findings = append(d.Findings, c.pointsElsewhere(*e, m, otherRole, true, d))
+		}
+		return
+	}
 	allOpen := mapped
 	var found []string
 	for _, id := range blames {
@@ -66,6 +81,12 @@ func (c *check) errorMatch(d *xsdoctor.Diagnosis) {
 	if m.Elsewhere {
 		d.Findings = append(d.Findings, c.pointsElsewhere(*e, m, otherRole, mapped, d))
 	}
+}
+
+// notDenial tells an error that is not an access denial: an error code other than AccessDenied…,
+// with neither IAM's nor the KMS wording.
+func notDenial(e xsdoctor.ErrorText) bool {
+	return e.PolicyType == "" && e.Deny == "" && e.ErrorCode != "" && !strings.Contains(e.ErrorCode, "AccessDenied")
 }
 
 // blamedDoors maps the error's policy type to doors; mapped is false for a type no door covers.
