@@ -295,3 +295,77 @@ func doorStatesOf(d xsdoctor.Diagnosis) map[xsdoctor.DoorID]xsdoctor.State {
 	}
 	return m
 }
+
+// checkFromError runs "check --from-error -" with the error on stdin against the classic trap's
+// emulator (awsEnv), with extra flags, and returns the report.
+func checkFromError(t *testing.T, errText string, args ...string) (xsdoctor.Diagnosis, int, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runWith(context.Background(), append([]string{"check", "--from-error", "-", "--owner-role", trapOwner,
+		"--consumer-role", trapReader, "-o", "json", "--timeout", "20s"}, args...), nil, strings.NewReader(errText), &stdout, &stderr)
+	var d xsdoctor.Diagnosis
+	if code != exitUsage {
+		if err := json.Unmarshal(stdout.Bytes(), &d); err != nil {
+			t.Fatalf("exit %d, not a JSON report: %v\nstderr:\n%s", code, err, stderr.String())
+		}
+	}
+	return d, code, stderr.String()
+}
+
+// TestCheckFromErrorTakesWhatTheErrorSays: check reads the error from stdin, takes the secret and
+// the consumer from it, resolves the session to its role (with its path, from GetRole), and keeps
+// the principal exactly as written in input.error.
+func TestCheckFromErrorTakesWhatTheErrorSays(t *testing.T) {
+	awsEnv(t)
+	session := "arn:aws:sts::222222222222:assumed-role/billing-worker/billing-worker-0a1b"
+	errText := "2026-03-01T12:00:00Z ERROR load config: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: 1, api error AccessDeniedException: Access to KMS is not allowed"
+	// The KMS message names neither: the flags give them.
+	d, code, stderr := checkFromError(t, errText, trapSecret, "--consumer", session)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	if d.Consumer.RoleARN != trapConsumer || d.Input.Error == nil || d.Input.Error.PolicyType != xsdoctor.PolicyKMS || d.Input.Error.Format != "cloudwatch/aws-sdk-go-v2" {
+		t.Errorf("consumer %+v, input.error %+v", d.Consumer, d.Input.Error)
+	}
+	if slices.Contains(findingCodes(d.Findings), string(xsdoctor.ErrorPointsElsewhere)) {
+		t.Errorf("the key-policy door is closed: the KMS message does not point elsewhere")
+	}
+
+	// The whole message: nothing on the command line but the inspectors.
+	msg := "User: " + session + " is not authorized to perform: secretsmanager:GetSecretValue on resource: " + trapSecret + " because no identity-based policy allows the secretsmanager:GetSecretValue action"
+	d, code, stderr = checkFromError(t, msg)
+	if code != 1 || d.Secret.ARN != trapSecret || d.Consumer.RoleARN != trapConsumer || d.Input.Error.Principal != session || d.Consumer.Principal != session {
+		t.Errorf("exit %d, secret %s, consumer %+v, error %+v; stderr %s", code, d.Secret.ARN, d.Consumer, d.Input.Error, stderr)
+	}
+	if d.Input.OwnerRole != trapOwner || d.Input.ConsumerRole != trapReader || d.Input.Secret != trapSecret || d.Input.Consumer != session {
+		t.Errorf("input %+v does not record what was given", d.Input)
+	}
+}
+
+// TestCheckFromErrorFlagsWin: a secret argument and --consumer on the command line win over the
+// error; the error, raised for another role, then points elsewhere.
+func TestCheckFromErrorFlagsWin(t *testing.T) {
+	awsEnv(t)
+	msg := "User: arn:aws:sts::222222222222:assumed-role/eks-nodes/i-0123456789abcdef0 is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action"
+	d, code, stderr := checkFromError(t, msg, trapSecret, "--consumer", trapConsumer)
+	if code != 1 || d.Secret.ARN != trapSecret || d.Consumer.RoleARN != trapConsumer {
+		t.Fatalf("exit %d, secret %s, consumer %s: the flags must win; stderr %s", code, d.Secret.ARN, d.Consumer.RoleARN, stderr)
+	}
+	f := d.Findings[slices.IndexFunc(d.Findings, func(f xsdoctor.Finding) bool { return f.Code == xsdoctor.ErrorPointsElsewhere })]
+	if !strings.Contains(f.Summary, "eks-nodes") || !strings.Contains(f.Detail, "EC2 instance") {
+		t.Errorf("ERROR_POINTS_ELSEWHERE does not name the other principal and its likely mistake: %+v", f)
+	}
+}
+
+// TestCheckFromErrorResolvesAPartialARN: a CloudTrail event whose secretId is a partial ARN is
+// resolved as check resolves one (INPUT_NOT_FULL_ARN).
+func TestCheckFromErrorResolvesAPartialARN(t *testing.T) {
+	awsEnv(t)
+	w := workloadError{principal: "arn:aws:sts::222222222222:assumed-role/billing-worker/s1",
+		secret: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/billing/stripe-api-key", region: "eu-west-1",
+		account: "222222222222", code: "AccessDenied", message: "Access to KMS is not allowed"}
+	d, code, stderr := checkFromError(t, cloudTrailEvent(w))
+	if code != 1 || d.Secret.ARN != trapSecret || !slices.Contains(findingCodes(d.Findings), string(xsdoctor.InputNotFullARN)) {
+		t.Errorf("exit %d, secret %s, findings %v; stderr %s", code, d.Secret.ARN, findingCodes(d.Findings), stderr)
+	}
+}
