@@ -3,6 +3,9 @@ package xsdoctor_test
 import (
 	"bufio"
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,4 +172,79 @@ func TestLibrariesDoNotPrint(t *testing.T) {
 	if seen != len(libraries) {
 		t.Errorf("found %d of the %d library packages", seen, len(libraries))
 	}
+}
+
+// TestRenderersNameNoFindingCode: what a finding does to its door is its effect, set by door
+// (SPEC §3); report renders what it is given, so it names no finding code and a new code needs
+// no change there.
+func TestRenderersNameNoFindingCode(t *testing.T) {
+	codes := codeConstants(t)
+	for _, l := range goList(t, "-f", "{{.Dir}}|{{join .GoFiles \" \"}}", "./report") {
+		dir, files, _ := strings.Cut(l, "|")
+		for _, f := range strings.Fields(files) {
+			file, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, f), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok {
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "xsdoctor" && codes[sel.Sel.Name] {
+						t.Errorf("report/%s names the finding code xsdoctor.%s: read the finding's effect instead", f, sel.Sel.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// TestOnlyTheCommandMapsExitCodes: exit codes (SPEC §5) live in cmd/xsdoctor; a library returns a
+// verdict or a typed error and the command maps it.
+func TestOnlyTheCommandMapsExitCodes(t *testing.T) {
+	for _, l := range goList(t, "-f", "{{.ImportPath}}|{{.Dir}}|{{join .GoFiles \" \"}}", "./...") {
+		parts := strings.SplitN(l, "|", 3)
+		pkg, dir, files := parts[0], parts[1], strings.Fields(parts[2])
+		if strings.HasPrefix(pkg, module+"/cmd/") {
+			continue
+		}
+		for _, f := range files {
+			file, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, f), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range file.Decls {
+				if fn, ok := d.(*ast.FuncDecl); ok && strings.EqualFold(fn.Name.Name, "exitcode") {
+					t.Errorf("%s/%s declares %s: exit codes belong to cmd/xsdoctor", pkg, f, fn.Name.Name)
+				}
+			}
+		}
+	}
+}
+
+// codeConstants is the names of the root package's constants of type Code.
+func codeConstants(t *testing.T) map[string]bool {
+	t.Helper()
+	file, err := parser.ParseFile(token.NewFileSet(), "xsdoctor.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, d := range file.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			v := s.(*ast.ValueSpec)
+			if id, ok := v.Type.(*ast.Ident); ok && id.Name == "Code" {
+				for _, n := range v.Names {
+					out[n.Name] = true
+				}
+			}
+		}
+	}
+	if len(out) < 30 {
+		t.Fatalf("found only %d Code constants in xsdoctor.go", len(out))
+	}
+	return out
 }

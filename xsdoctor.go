@@ -45,6 +45,8 @@ const (
 	KeyPolicyConditionMismatch Code = "KEY_POLICY_CONDITION_MISMATCH"
 	KeyGrantAllows             Code = "KEY_GRANT_ALLOWS"
 	KeyPolicyUnreadable        Code = "KEY_POLICY_UNREADABLE"
+	VersionKeyMismatch         Code = "VERSION_KEY_MISMATCH"
+	KeyRCPDeny                 Code = "KEY_RCP_DENY"
 
 	// Door secret-policy.
 	SecretPolicyMissing           Code = "SECRET_POLICY_MISSING"
@@ -53,6 +55,7 @@ const (
 	SecretPolicyConditionMismatch Code = "SECRET_POLICY_CONDITION_MISMATCH"
 	SecretPolicyStalePrincipal    Code = "SECRET_POLICY_STALE_PRINCIPAL"
 	SecretPolicyUnreadable        Code = "SECRET_POLICY_UNREADABLE"
+	SecretRCPDeny                 Code = "SECRET_RCP_DENY"
 
 	// Door consumer-iam.
 	IAMNoSecretAllow          Code = "IAM_NO_SECRET_ALLOW"
@@ -63,6 +66,8 @@ const (
 	IAMBoundaryDeny           Code = "IAM_BOUNDARY_DENY"
 	IAMSCPDeny                Code = "IAM_SCP_DENY"
 	IAMUnreadable             Code = "IAM_UNREADABLE"
+	ConsumerNotFound          Code = "CONSUMER_NOT_FOUND"
+	IAMVPCEPolicyDeny         Code = "IAM_VPCE_POLICY_DENY"
 	SimulationDisagrees       Code = "SIMULATION_DISAGREES"
 	SimulationUnavailable     Code = "SIMULATION_UNAVAILABLE"
 
@@ -70,15 +75,65 @@ const (
 	DoorConditional Code = "DOOR_CONDITIONAL"
 
 	// Top level.
-	SecretPendingDeletion Code = "SECRET_PENDING_DELETION"
-	SecretNotFound        Code = "SECRET_NOT_FOUND"
-	InputNotFullARN       Code = "INPUT_NOT_FULL_ARN"
-	KeyInOtherAccount     Code = "KEY_IN_OTHER_ACCOUNT"
-	AssumeRoleFailed      Code = "ASSUME_ROLE_FAILED"
-	LiveDisagrees         Code = "LIVE_DISAGREES"
-	ResidualGuardrails    Code = "RESIDUAL_GUARDRAILS"
-	ErrorPointsElsewhere  Code = "ERROR_POINTS_ELSEWHERE"
+	SecretPendingDeletion  Code = "SECRET_PENDING_DELETION"
+	SecretNotFound         Code = "SECRET_NOT_FOUND"
+	InputNotFullARN        Code = "INPUT_NOT_FULL_ARN"
+	KeyInOtherAccount      Code = "KEY_IN_OTHER_ACCOUNT"
+	SecretNoCurrentVersion Code = "SECRET_NO_CURRENT_VERSION"
+	AssumeRoleFailed       Code = "ASSUME_ROLE_FAILED"
+	ProbeTimeout           Code = "PROBE_TIMEOUT"
+	ReplicaKeyDiffers      Code = "REPLICA_KEY_DIFFERS"
+	ErrorPointsElsewhere   Code = "ERROR_POINTS_ELSEWHERE"
+	LiveDisagrees          Code = "LIVE_DISAGREES"
+	ResidualGuardrails     Code = "RESIDUAL_GUARDRAILS"
 )
+
+// Effect is what a finding does to its door, or at the top level to the verdict (SPEC §3). door
+// sets it on every finding; a door's state and the verdict follow from the effects, so nothing
+// downstream needs to know what a code means.
+type Effect string
+
+const (
+	EffectCloses      Effect = "closes"      // proves its door closed; at the top level, a precondition that blocks the read
+	EffectUnknown     Effect = "unknown"     // a fact it needs was not read
+	EffectConditional Effect = "conditional" // depends on request context nobody can know offline
+	EffectInfo        Effect = "info"        // worth knowing; changes no state
+)
+
+// State is the door state a finding with this effect gives its door: closed, unknown or
+// conditional, and "" for info, which leaves the door to its other findings. A finding without an
+// effect counts as unknown: a finding nobody judged must never let a door look open.
+func (e Effect) State() State {
+	switch e {
+	case EffectCloses:
+		return StateClosed
+	case EffectConditional:
+		return StateConditional
+	case EffectInfo:
+		return ""
+	default:
+		return StateUnknown
+	}
+}
+
+// DoorState is the state a door's findings give it, in SPEC §3's order: closed if any finding
+// closes it, else unknown if any is unknown, else conditional if any is conditional, else open.
+func DoorState(findings []Finding) State {
+	state := StateOpen
+	for _, f := range findings {
+		switch f.Effect.State() {
+		case StateClosed:
+			return StateClosed
+		case StateUnknown:
+			state = StateUnknown
+		case StateConditional:
+			if state == StateOpen {
+				state = StateConditional
+			}
+		}
+	}
+	return state
+}
 
 // Diagnosis is the whole report (SPEC §3). It is a plain value: report renders it, nothing
 // else. Every slice is sorted or in a fixed order so that the JSON is deterministic.
@@ -158,6 +213,7 @@ type Door struct {
 // where something must change, the fix.
 type Finding struct {
 	Code     Code       `json:"code"`
+	Effect   Effect     `json:"effect"`
 	Summary  string     `json:"summary"`
 	Detail   string     `json:"detail,omitempty"` // what to do next, in a sentence or two
 	Evidence []Evidence `json:"evidence,omitempty"`

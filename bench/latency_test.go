@@ -32,11 +32,9 @@ import (
 
 const (
 	latency = 50 * time.Millisecond
-	// The standard case's critical path is 4 dependent round trips (owner: AssumeRole →
-	// DescribeSecret → key reads; consumer: AssumeRole → GetRole/list policies → GetPolicy and
-	// GetRolePolicy → GetPolicyVersion); the target allows 30% over it, plus process start-up.
-	criticalPath = 4
-	slack        = 1.3
+	// The target allows 30% over each scenario's own critical path (benchScenario.roundTrips),
+	// plus process start-up.
+	slack = 1.3
 
 	sharedScenario = "account-root-principals-open-all-three-doors.json"
 )
@@ -44,18 +42,19 @@ const (
 // benchScenario is one scenario the benchmark runs, with the number of dependent round trips
 // its facts need at best (the floor no implementation can beat).
 type benchScenario struct {
-	name       string
-	file       string
-	roundTrips int
+	name         string
+	file         string
+	roundTrips   int
+	runbookCalls int // AWS calls runbook.sh and the sequential baseline make for it
 }
 
 var benchScenarios = []benchScenario{
 	// The shared baseline, unchanged but for the latency: the consumer role has one inline
 	// policy, so its side is AssumeRole → ListRolePolicies → GetRolePolicy.
-	{"shared-baseline", "testdata/shared-baseline-latency-50ms.json", 3},
+	{"shared-baseline", "testdata/shared-baseline-latency-50ms.json", 3, 15},
 	// The same with the consumer's KMS statement moved into a customer managed policy under
 	// /apps/: AssumeRole → ListAttachedRolePolicies → GetPolicy → GetPolicyVersion.
-	{"inline-and-managed", "testdata/inline-and-managed-latency-50ms.json", 4},
+	{"inline-and-managed", "testdata/inline-and-managed-latency-50ms.json", 4, 17},
 }
 
 var runbookRuns = flag.Int("runbook-runs", 3, "how many times the benchmark runs bench/runbook.sh")
@@ -296,8 +295,9 @@ func TestRunbookAgainstTheEmulator(t *testing.T) {
 
 // BenchmarkCheckVsRunbook50msLatency is the end-to-end latency target: the median wall time of
 // `xsdoctor check` (a fresh process each time, as a user runs it) against the emulator with
-// 50 ms on every call, compared with 1.3 × 4 × 50 ms plus the process start-up (the median of
-// `xsdoctor version`); then bench/runbook.sh in the same run against the same endpoint.
+// 50 ms on every call, compared with 1.3 × the scenario's critical path × 50 ms plus the process
+// start-up (the median of `xsdoctor version`); then, in the same run against the same endpoint,
+// the one-process sequential baseline (sequentialBaseline) and bench/runbook.sh.
 //
 //	go test ./bench -run '^$' -bench CheckVsRunbook -benchtime 20x
 func BenchmarkCheckVsRunbook50msLatency(b *testing.B) {
@@ -317,8 +317,8 @@ func benchCheckVsRunbook(b *testing.B, bs benchScenario) {
 		}
 		return res.Wall
 	})
-	target := time.Duration(slack * float64(criticalPath*latency))
 	floor := time.Duration(bs.roundTrips) * latency
+	target := time.Duration(slack * float64(floor))
 
 	// One verified run first: no duplicate request on the wire; its call counts are the
 	// reference every timed run is held to.
@@ -339,16 +339,36 @@ func benchCheckVsRunbook(b *testing.B, bs benchScenario) {
 	b.ReportMetric(ms(check), "check-median-ms")
 	b.ReportMetric(ms(startup), "startup-ms")
 	b.ReportMetric(ms(target+startup), "target-ms")
+	b.ReportMetric(ms(floor+startup), "floor-ms")
 	b.ReportMetric(float64(len(ref.Calls)), "calls")
 	b.Logf("xsdoctor check: median %v over %d runs (min %v, max %v), %d calls, none twice",
 		check.Round(time.Millisecond), len(times), slices.Min(times).Round(time.Millisecond),
 		slices.Max(times).Round(time.Millisecond), len(ref.Calls))
-	b.Logf("target: %.1f × %d × %v = %v + start-up %v (median of xsdoctor version) = %v; floor for this scenario: %d × %v + start-up = %v",
-		slack, criticalPath, latency, target, startup.Round(time.Millisecond), (target + startup).Round(time.Millisecond),
+	b.Logf("target: %.1f × %d × %v = %v + start-up %v (median of xsdoctor version) = %v; floor (the critical path): %d × %v + start-up = %v",
+		slack, bs.roundTrips, latency, target, startup.Round(time.Millisecond), (target + startup).Round(time.Millisecond),
 		bs.roundTrips, latency, (floor + startup).Round(time.Millisecond))
 	if check > target+startup {
 		b.Errorf("median check %v exceeds the target %v", check.Round(time.Millisecond), (target + startup).Round(time.Millisecond))
 	}
+
+	// The one-process sequential baseline: the same reads through one SDK client per identity,
+	// one after another, in this process (no start-up counted for it).
+	var seq []time.Duration
+	for range *runbookRuns {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		start := time.Now()
+		n, err := sequentialBaseline(ctx, endpoint, f.sc)
+		seq = append(seq, time.Since(start))
+		cancel()
+		if err != nil || n != bs.runbookCalls {
+			b.Fatalf("sequential baseline: %d calls, want %d: %v", n, bs.runbookCalls, err)
+		}
+	}
+	sequential := median(seq)
+	b.ReportMetric(ms(sequential), "sequential-median-ms")
+	b.ReportMetric(float64(sequential)/float64(check), "sequential/check")
+	b.Logf("one-process sequential baseline (Go SDK): median %v over %d runs, %d calls one after another; ratio sequential / check = %.1f×",
+		sequential.Round(time.Millisecond), len(seq), bs.runbookCalls, float64(sequential)/float64(check))
 
 	awsBin, errAWS := interop.FindTool("aws", "XSDOCTOR_AWS_CLI")
 	jq, errJQ := interop.FindTool("jq", "XSDOCTOR_JQ")

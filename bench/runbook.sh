@@ -76,12 +76,25 @@ assume "$consumer_role" CONSUMER
 
 # 2. Owner account: the secret, its resource policy, its key.
 as_owner aws_json secretsmanager describe-secret --secret-id "$secret_arn"
-key_id=$(jq -r '.KmsKeyId // "alias/aws/secretsmanager"' <<<"$out")
+key_id=$(jq -r '.KmsKeyId // ""' <<<"$out")
 as_owner aws_maybe secretsmanager get-resource-policy --secret-id "$secret_arn"
-as_owner aws_json kms describe-key --key-id "$key_id"
-key_arn=$(jq -r .KeyMetadata.Arn <<<"$out")
-as_owner aws_maybe kms get-key-policy --key-id "$key_arn" --policy-name default
-as_owner aws_maybe kms list-grants --key-id "$key_arn"
+if [ -z "$key_id" ]; then
+	# No KmsKeyId: the secret uses the AWS managed key aws/secretsmanager. Find it with
+	# list-aliases, never describe-key alias/aws/secretsmanager: DescribeKey on a predefined AWS
+	# alias with no key "associates the alias with an AWS managed key" — it creates the key (AWS
+	# KMS API Reference, DescribeKey) — and a runbook must not change the account it inspects.
+	as_owner aws_json kms list-aliases
+	key_id=$(jq -r '.Aliases[] | select(.AliasName == "alias/aws/secretsmanager") | .TargetKeyId // empty' <<<"$out")
+fi
+key_arn=""
+if [ -n "$key_id" ]; then
+	as_owner aws_json kms describe-key --key-id "$key_id"
+	key_arn=$(jq -r .KeyMetadata.Arn <<<"$out")
+	as_owner aws_maybe kms get-key-policy --key-id "$key_arn" --policy-name default
+	as_owner aws_maybe kms list-grants --key-id "$key_arn"
+else
+	[ "$quiet" = 1 ] || echo "# no alias/aws/secretsmanager in this region: the AWS managed key does not exist yet"
+fi
 as_owner aws_maybe organizations describe-organization
 
 # 3. Consumer account: the role (with its path), its inline and attached policies.
@@ -107,11 +120,13 @@ as_consumer aws_maybe organizations describe-organization
 as_consumer aws_maybe iam simulate-principal-policy --policy-source-arn "$role_arn" \
 	--action-names secretsmanager:GetSecretValue --resource-arns "$secret_arn"
 consumer_account=$(cut -d: -f5 <<<"$role_arn")
-as_consumer aws_maybe iam simulate-principal-policy --policy-source-arn "$role_arn" \
-	--action-names kms:Decrypt --resource-arns "$key_arn" \
-	--context-entries \
-	"ContextKeyName=kms:ViaService,ContextKeyValues=secretsmanager.$region.amazonaws.com,ContextKeyType=string" \
-	"ContextKeyName=kms:CallerAccount,ContextKeyValues=$consumer_account,ContextKeyType=string"
+if [ -n "$key_arn" ]; then
+	as_consumer aws_maybe iam simulate-principal-policy --policy-source-arn "$role_arn" \
+		--action-names kms:Decrypt --resource-arns "$key_arn" \
+		--context-entries \
+		"ContextKeyName=kms:ViaService,ContextKeyValues=secretsmanager.$region.amazonaws.com,ContextKeyType=string" \
+		"ContextKeyName=kms:CallerAccount,ContextKeyValues=$consumer_account,ContextKeyType=string"
+fi
 
 elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
 echo "runbook: $calls AWS CLI calls in ${elapsed_ms} ms"

@@ -58,6 +58,7 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	if c.f.SimulationErr != nil {
 		notes = append(notes, xsdoctor.Finding{
 			Code:     xsdoctor.SimulationUnavailable,
+			Effect:   xsdoctor.EffectInfo,
 			Summary:  fmt.Sprintf("iam:SimulatePrincipalPolicy could not be called for %s; local evaluation decided, and SCPs could not be checked", c.roleARN),
 			Detail:   "Give the consumer account's inspector iam:SimulatePrincipalPolicy to see SCP and boundary decisions; emulators such as moto do not implement it.",
 			Evidence: []xsdoctor.Evidence{{Source: c.f.SimulationErr.Call, Note: readErrText(c.f.SimulationErr)}},
@@ -66,12 +67,11 @@ func (c *check) consumerDoor() xsdoctor.Door {
 
 	switch {
 	case len(closed) > 0 || len(noAllow) > 0 && policyGaps == 0:
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(append(closed, noAllow...), notes...)
 	case len(gaps) > 0:
-		d.State = xsdoctor.StateUnknown
 		f := xsdoctor.Finding{
 			Code:    xsdoctor.IAMUnreadable,
+			Effect:  xsdoctor.EffectUnknown,
 			Summary: fmt.Sprintf("The consumer-iam door cannot be decided for %s: %s", c.roleARN, strings.Join(gaps, "; ")),
 			Detail:  fmt.Sprintf("Give the inspector role in account %s iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion.", c.consumer),
 		}
@@ -93,12 +93,8 @@ func (c *check) consumerDoor() xsdoctor.Door {
 			}
 		}
 		d.Findings = append(append([]xsdoctor.Finding{f}, cond...), kept...)
-	case len(cond) > 0:
-		d.State = xsdoctor.StateConditional
-		d.Findings = append(cond, notes...)
 	default:
-		d.State = xsdoctor.StateOpen
-		d.Findings = notes
+		d.Findings = append(cond, notes...)
 	}
 	return d
 }

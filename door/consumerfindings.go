@@ -38,7 +38,8 @@ func (c *check) scpDeny(req policy.Request, sim *xsdoctor.Simulation) xsdoctor.F
 	// cannot see; name the organization instead.
 	acct := "management account of " + first(c.f.Consumer.OrgID, "the consumer's organization")
 	return xsdoctor.Finding{
-		Code: xsdoctor.IAMSCPDeny,
+		Code:   xsdoctor.IAMSCPDeny,
+		Effect: xsdoctor.EffectCloses,
 		Summary: fmt.Sprintf("A service control policy of %s's organization denies %s on %s",
 			c.roleARN, req.Action, req.Resource),
 		Detail:   "SCP text cannot be read from a member account; the simulator's OrganizationsDecisionDetail says an SCP blocks the call. Data-perimeter SCPs on aws:ResourceOrgID commonly block secrets owned by another organization.",
@@ -61,6 +62,7 @@ func (c *check) boundaryDeny(req policy.Request, sim *xsdoctor.Simulation, bound
 	}
 	f := xsdoctor.Finding{
 		Code:    xsdoctor.IAMBoundaryDeny,
+		Effect:  xsdoctor.EffectCloses,
 		Summary: fmt.Sprintf("The permissions boundary %s of %s does not allow %s on %s", first(name, "(unread)"), c.roleARN, req.Action, req.Resource),
 		Detail:  "Effective permissions are the intersection of the identity policies and the boundary: the identity policies allow the action, the boundary does not.",
 	}
@@ -120,6 +122,7 @@ func (c *check) iamExplicitDeny(req policy.Request, res policy.Result, boundary 
 	}
 	f := xsdoctor.Finding{
 		Code:     code,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("A %s of %s explicitly denies %s on %s%s", where, c.roleARN, req.Action, req.Resource, sidList(ev)),
 		Detail:   "An explicit deny wins over every allow.",
 		Evidence: ev,
@@ -159,7 +162,8 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 	}
 	if len(near) > 0 {
 		return xsdoctor.Finding{
-			Code: xsdoctor.IAMSecretResourceMismatch,
+			Code:   xsdoctor.IAMSecretResourceMismatch,
+			Effect: xsdoctor.EffectCloses,
 			Summary: fmt.Sprintf("%s allows GetSecretValue on %s%s, which does not match the secret's full ARN %s",
 				c.roleARN, near[0].Actual, sidList(near), c.secretARN),
 			Detail:   "A secret's ARN ends with a hyphen and 6 random characters; name it exactly, or as name-?????? in the right region and account.",
@@ -173,6 +177,7 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.IAMNoSecretAllow,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("No identity policy of %s allows secretsmanager:GetSecretValue on %s", c.roleARN, c.secretARN),
 		Detail:   "A cross-account read needs the consumer's own IAM allow as well as the secret's resource policy.",
 		Evidence: ev,
@@ -249,6 +254,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 	if len(alias) > 0 {
 		return xsdoctor.Finding{
 			Code:     xsdoctor.IAMKMSAliasResource,
+			Effect:   xsdoctor.EffectCloses,
 			Summary:  fmt.Sprintf("%s allows kms:Decrypt on %s%s, an alias or key id; Decrypt is authorized against the key ARN %s", c.roleARN, alias[0].Actual, sidList(alias), c.keyARN),
 			Detail:   "In an IAM policy a KMS key must be named by its key ARN; an alias ARN applies to the alias, not the key. To use aliases, allow arn:aws:kms:" + c.region + ":" + c.keyAcct + ":key/* with a kms:ResourceAliases condition.",
 			Evidence: sortEvidence(alias),
@@ -267,6 +273,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.IAMNoKMSAllow,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("No identity policy of %s allows kms:Decrypt on %s", c.roleARN, c.keyARN),
 		Detail:   detail,
 		Evidence: sortEvidence(ev),
@@ -298,7 +305,8 @@ func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, 
 		return nil
 	}
 	return &xsdoctor.Finding{
-		Code: xsdoctor.SimulationDisagrees,
+		Code:   xsdoctor.SimulationDisagrees,
+		Effect: xsdoctor.EffectInfo,
 		Summary: fmt.Sprintf("iam:SimulatePrincipalPolicy says %s for %s on %s, local evaluation says %s; the local result stands",
 			sim.Decision, req.Action, req.Resource, local),
 		Detail: "The simulator evaluates only identity policies, the boundary and SCPs with the context it was given; a difference usually means an SCP, a missing context key, or a policy the inspector could not read.",

@@ -46,22 +46,23 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 		if d.Doors[i].Findings == nil {
 			d.Doors[i].Findings = []xsdoctor.Finding{}
 		}
+		// A door's state is what its findings' effects make it (SPEC §3), never decided apart.
+		d.Doors[i].State = xsdoctor.DoorState(d.Doors[i].Findings)
 	}
 
-	blocked := false
 	if f.Secret.NotFound {
-		blocked = true
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.SecretNotFound,
+			Effect:   xsdoctor.EffectCloses,
 			Summary:  fmt.Sprintf("%s does not exist in account %s (DescribeSecret: ResourceNotFoundException)", c.secretARN, c.owner),
 			Detail:   "Check the ARN, its region and its 6-character suffix: the suffix changes when a deleted secret's name is reused.",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: "ResourceNotFoundException"}},
 		})
 	}
 	if f.Secret.DeletedDate != "" {
-		blocked = true
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.SecretPendingDeletion,
+			Effect:   xsdoctor.EffectCloses,
 			Summary:  fmt.Sprintf("%s is scheduled for deletion (DeletedDate %s); GetSecretValue fails with InvalidRequestException whatever the doors say", c.secretARN, f.Secret.DeletedDate),
 			Detail:   "A secret marked for deletion cannot be read until it is restored.",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: "DeletedDate = " + f.Secret.DeletedDate}},
@@ -78,6 +79,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	if f.Input.Resolved {
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:    xsdoctor.InputNotFullARN,
+			Effect:  xsdoctor.EffectInfo,
 			Summary: fmt.Sprintf("%q is not a full secret ARN; it was resolved in account %s to %s", f.Input.SecretArg, c.owner, c.secretARN),
 			Detail:  "A cross-account caller must pass the full ARN: a name or partial ARN is looked up in the caller's own account and fails with ResourceNotFoundException.",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret", Expected: c.secretARN, Actual: f.Input.SecretArg,
@@ -87,6 +89,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner {
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.KeyInOtherAccount,
+			Effect:   xsdoctor.EffectInfo,
 			Summary:  fmt.Sprintf("The key %s is in account %s, neither the secret's account %s nor the consumer's", c.keyARN, c.keyAcct, c.owner),
 			Detail:   "The key-policy door is judged in the key's account: GetKeyPolicy only works from there, so pass --key-role for an inspector role in " + c.keyAcct + ".",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:DescribeSecret " + c.secretARN, Note: describeKeyID(f.Secret.KMSKeyID)}},
@@ -96,7 +99,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 		d.Findings = append(d.Findings, assumeFinding(af))
 	}
 
-	d.Verdict = verdict(d.Doors, blocked)
+	d.Verdict = verdict(d.Doors, d.Findings)
 	if c.roleGuessed {
 		c.warnGuessedRole(&d)
 	}
@@ -114,15 +117,17 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	return d
 }
 
-// verdict applies SPEC §3: closed when a door is closed or a precondition blocks the read; else
-// unknown when a door is unknown or conditional; else open.
-func verdict(doors []xsdoctor.Door, blocked bool) xsdoctor.State {
-	v := xsdoctor.StateOpen
-	if blocked {
-		return xsdoctor.StateClosed
-	}
+// verdict applies SPEC §3 to the doors' states and the effects of the top-level findings: closed
+// when a door is closed or a top-level finding closes (a precondition that blocks the read); else
+// unknown when a door is unknown or conditional, or a top-level finding is unknown; else open.
+func verdict(doors []xsdoctor.Door, top []xsdoctor.Finding) xsdoctor.State {
+	states := []xsdoctor.State{xsdoctor.DoorState(top)}
 	for _, d := range doors {
-		switch d.State {
+		states = append(states, d.State)
+	}
+	v := xsdoctor.StateOpen
+	for _, s := range states {
+		switch s {
 		case xsdoctor.StateClosed:
 			return xsdoctor.StateClosed
 		case xsdoctor.StateUnknown, xsdoctor.StateConditional:
@@ -130,19 +135,6 @@ func verdict(doors []xsdoctor.Door, blocked bool) xsdoctor.State {
 		}
 	}
 	return v
-}
-
-// ExitCode maps a diagnosis to SPEC §5: 0 open, 1 closed, 3 inconclusive. The CLI adds 2 (usage)
-// and 4 (could not probe).
-func ExitCode(d xsdoctor.Diagnosis) int {
-	switch d.Verdict {
-	case xsdoctor.StateOpen:
-		return 0
-	case xsdoctor.StateClosed:
-		return 1
-	default:
-		return 3
-	}
 }
 
 func assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
@@ -156,6 +148,7 @@ func assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.AssumeRoleFailed,
+		Effect:   xsdoctor.EffectUnknown,
 		Summary:  fmt.Sprintf("Could not assume %s in account %s for the %s side (%s): %s", af.Role, af.Account, af.Purpose, first(af.Code, "error"), doors),
 		Detail:   "Check the role's trust policy names the caller (and --external-id when it requires one), and that the caller may sts:AssumeRole it.",
 		Evidence: []xsdoctor.Evidence{{Source: "sts:AssumeRole " + af.Role, Note: strings.TrimSpace(af.Code + " " + af.Message)}},
@@ -165,6 +158,7 @@ func assumeFinding(af xsdoctor.AssumeFailure) xsdoctor.Finding {
 func (c *check) liveDisagrees(l *xsdoctor.Live, v xsdoctor.State) xsdoctor.Finding {
 	f := xsdoctor.Finding{
 		Code:     xsdoctor.LiveDisagrees,
+		Effect:   xsdoctor.EffectInfo,
 		Summary:  fmt.Sprintf("The live GetSecretValue as %s was %s, but the verdict is %s", c.principal(), l.Result, v),
 		Evidence: []xsdoctor.Evidence{{Source: "live secretsmanager:GetSecretValue", Note: strings.TrimSpace(l.Result + " " + l.ErrorCode + " " + l.Reason)}},
 	}
@@ -201,6 +195,7 @@ func (c *check) residual(v xsdoctor.State) *xsdoctor.Finding {
 	)
 	return &xsdoctor.Finding{
 		Code:     xsdoctor.ResidualGuardrails,
+		Effect:   xsdoctor.EffectInfo,
 		Summary:  "Guardrails no read-only API shows can still deny this read: resource control policies, session policies and VPC endpoint policies",
 		Detail:   "If the read still fails with every door open, the error text names the policy type (\"... in a resource control policy\").",
 		Evidence: ev,

@@ -111,7 +111,8 @@ func (c *check) conditionalFinding(door string, res policy.Result) *xsdoctor.Fin
 		return nil
 	}
 	return &xsdoctor.Finding{
-		Code: xsdoctor.DoorConditional,
+		Code:   xsdoctor.DoorConditional,
+		Effect: xsdoctor.EffectConditional,
 		Summary: fmt.Sprintf("%s opens for %s only if the request satisfies conditions on %s, which cannot be known offline",
 			door, c.principal(), strings.Join(keys, ", ")),
 		Detail:   "Check the values the workload really sends (for example the VPC endpoint it calls through) against the expected values below.",

@@ -238,7 +238,7 @@ func standIn(e xsdoctor.ErrorText) string {
 // pointsElsewhere is ERROR_POINTS_ELSEWHERE: the summary says why the error is not explained by
 // the doors, the detail what else explains it, wrong principal first.
 func (c *check) pointsElsewhere(e xsdoctor.ErrorText, m *xsdoctor.ErrorMatch, otherRole string, mapped bool, d *xsdoctor.Diagnosis) xsdoctor.Finding {
-	f := xsdoctor.Finding{Code: xsdoctor.ErrorPointsElsewhere}
+	f := xsdoctor.Finding{Code: xsdoctor.ErrorPointsElsewhere, Effect: xsdoctor.EffectInfo}
 	switch {
 	case otherRole != "":
 		f.Summary = fmt.Sprintf("The error was raised for %s, not for the consumer checked (%s): the doors above are not the ones the error is about", otherRole, c.roleARN)

@@ -23,19 +23,16 @@ func (c *check) keyDoor() xsdoctor.Door {
 	k, s := c.f.Key, c.f.Secret
 
 	if c.awsManaged() {
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, c.awsManagedFinding())
 		return d
 	}
 	if k.State != "" && k.State != "Enabled" && k.State != "Updating" {
 		// KMS Developer Guide, "Key states of AWS KMS keys": only Enabled (and Updating)
 		// keys decrypt.
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, c.keyNotEnabledFinding())
 		return d
 	}
 	if s.NotFound {
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.keyUnreadable("the secret was not found, so the key that encrypts it is unknown", nil))
 		return d
 	}
@@ -51,12 +48,10 @@ func (c *check) keyDoor() xsdoctor.Door {
 		if re != nil {
 			why += ": " + readErrText(re)
 		}
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.keyUnreadable(why, re))
 		return d
 	}
 	if af := c.assumeFailure("key"); af != nil && k.Policy == "" {
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.keyUnreadable("the key account's inspector role "+af.Role+" could not be assumed ("+af.Code+")", nil))
 		return d
 	}
@@ -66,7 +61,6 @@ func (c *check) keyDoor() xsdoctor.Door {
 	if kp == nil {
 		// A grant can allow, but only the key policy can deny: without it the door is unknown
 		// whatever the grants say (AWS KMS Developer Guide, "Grants in AWS KMS").
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.keyUnreadable(why, k.PolicyErr))
 		return d
 	}
@@ -78,16 +72,13 @@ func (c *check) keyDoor() xsdoctor.Door {
 	})
 	switch res.Decision {
 	case policy.ExplicitDeny:
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, c.keyExplicitDeny(res))
 		return d
 	case policy.ImplicitDeny:
 		if k.GrantsErr != nil {
-			d.State = xsdoctor.StateUnknown
 			d.Findings = append(d.Findings, c.keyUnreadable("no key-policy statement allows the consumer and the grants, which could, were not read: "+readErrText(k.GrantsErr), k.GrantsErr))
 			return d
 		}
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, c.keyNoAllow(res))
 		return d
 	}
@@ -99,15 +90,12 @@ func (c *check) keyDoor() xsdoctor.Door {
 		if k.Err != nil {
 			why = readErrText(k.Err) + ", so the key state is unknown"
 		}
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.keyUnreadable(why, k.Err))
 		return d
 	}
 	if f := c.conditionalFinding("The key-policy door", res); f != nil {
-		d.State = xsdoctor.StateConditional
 		d.Findings = append(d.Findings, *f)
 	} else {
-		d.State = xsdoctor.StateOpen
 	}
 	if ev := c.matched(res, "Allow", policy.TypeGrant); len(ev) > 0 {
 		only := len(c.matched(res, "Allow", policy.TypeResource)) == 0
@@ -117,6 +105,7 @@ func (c *check) keyDoor() xsdoctor.Door {
 		}
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.KeyGrantAllows,
+			Effect:   xsdoctor.EffectInfo,
 			Summary:  sum,
 			Detail:   "Grants are easy to lose (retired, revoked, recreated keys); a key-policy statement is the durable way to share the key.",
 			Evidence: ev,
@@ -183,7 +172,8 @@ func (c *check) awsManagedFinding() xsdoctor.Finding {
 		"  name       = " + jsonString(secretName) + "\n" +
 		"  kms_key_id = aws_kms_key.secret_key.arn # was unset: the AWS managed key\n}\n"
 	return xsdoctor.Finding{
-		Code: xsdoctor.KeyAWSManaged,
+		Code:   xsdoctor.KeyAWSManaged,
+		Effect: xsdoctor.EffectCloses,
 		Summary: fmt.Sprintf("%s is encrypted with the AWS managed key aws/secretsmanager, whose key policy only trusts account %s: %s can never decrypt it",
 			c.secretARN, c.owner, c.principal()),
 		Detail:   "The AWS managed key's policy cannot be edited and pins kms:CallerAccount to its own account, so no key policy, grant or IAM change opens this door. Re-encrypt the secret with a customer managed key that trusts the consumer.",
@@ -234,6 +224,7 @@ func (c *check) keyNotEnabledFinding() xsdoctor.Finding {
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.KeyNotEnabled,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("KMS key %s is %s, so it cannot decrypt %s for anyone", c.keyARN, k.State, c.secretARN),
 		Detail:   "Only an Enabled key can decrypt; the key state decides before any policy is looked at.",
 		Evidence: []xsdoctor.Evidence{{Source: "kms:DescribeKey " + c.keyARN, Expected: "Enabled", Actual: k.State, Note: "KeyState"}},
@@ -244,6 +235,7 @@ func (c *check) keyNotEnabledFinding() xsdoctor.Finding {
 func (c *check) keyUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Finding {
 	f := xsdoctor.Finding{
 		Code:    xsdoctor.KeyPolicyUnreadable,
+		Effect:  xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("The key-policy door cannot be decided for %s: %s", c.keyName(), why),
 		Detail:  fmt.Sprintf("Give the inspector role in account %s kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants (GetKeyPolicy only works from the key's own account), and make sure the key policy delegates to IAM or names the inspector.", c.keyAcct),
 	}
@@ -264,6 +256,7 @@ func (c *check) keyExplicitDeny(res policy.Result) xsdoctor.Finding {
 	ev := c.matched(res, "Deny", policy.TypeResource)
 	f := xsdoctor.Finding{
 		Code:     xsdoctor.KeyPolicyExplicitDeny,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("The key policy of %s explicitly denies %s kms:Decrypt%s", c.keyARN, c.principal(), sidList(ev)),
 		Detail:   "An explicit deny wins over every allow, grants included.",
 		Evidence: ev,
@@ -299,7 +292,8 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 			detail += " Network keys (aws:SourceVpce, aws:SourceVpc, aws:SourceIp) are absent on this hop: Secrets Manager makes the Decrypt, not the workload. Condition on kms:ViaService instead."
 		}
 		f := xsdoctor.Finding{
-			Code: xsdoctor.KeyPolicyConditionMismatch,
+			Code:   xsdoctor.KeyPolicyConditionMismatch,
+			Effect: xsdoctor.EffectCloses,
 			Summary: fmt.Sprintf("The key policy of %s names %s for kms:Decrypt%s, but its condition does not match the request Secrets Manager makes",
 				c.keyARN, c.consumerNamed(), sidList(miss)),
 			Detail:   detail,
@@ -314,6 +308,7 @@ func (c *check) keyNoAllow(res policy.Result) xsdoctor.Finding {
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.KeyPolicyNoAllow,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("No statement in the key policy of %s (and no grant) allows %s kms:Decrypt", c.keyARN, c.principal()),
 		Detail:   fmt.Sprintf("The account-root statement of %s delegates to IAM in that account only; a consumer in %s must be named in the key policy.", c.keyAcct, c.consumer),
 		Evidence: ev,

@@ -22,7 +22,6 @@ func (c *check) secretDoor() xsdoctor.Door {
 	same := c.sameAccount(c.owner)
 
 	if s.NotFound {
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.secretUnreadable("the secret was not found", nil))
 		return d
 	}
@@ -31,23 +30,20 @@ func (c *check) secretDoor() xsdoctor.Door {
 		why += "; AWS refuses GetResourcePolicy on a secret scheduled for deletion, so restore it first"
 	}
 	if why != "" {
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.secretUnreadable(why, s.PolicyErr))
 		return d
 	}
 	if af := c.assumeFailure("owner"); af != nil && sp == nil {
-		d.State = xsdoctor.StateUnknown
 		d.Findings = append(d.Findings, c.secretUnreadable("the owner account's inspector role "+af.Role+" could not be assumed ("+af.Code+")", nil))
 		return d
 	}
 	if sp == nil {
 		if same {
-			d.State = xsdoctor.StateOpen
 			return d
 		}
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.SecretPolicyMissing,
+			Effect:   xsdoctor.EffectCloses,
 			Summary:  fmt.Sprintf("%s has no resource policy, so no principal in another account (%s) can read it", c.secretARN, c.principal()),
 			Detail:   "A cross-account GetSecretValue needs an allow in the secret's resource policy as well as in the consumer's IAM.",
 			Evidence: []xsdoctor.Evidence{{Source: "secretsmanager:GetResourcePolicy " + c.secretARN, Note: "ResourcePolicy is absent"}},
@@ -62,26 +58,23 @@ func (c *check) secretDoor() xsdoctor.Door {
 	})
 	switch {
 	case res.Decision == policy.ExplicitDeny:
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, c.secretExplicitDeny(res))
 		return d
 	case res.Decision == policy.ImplicitDeny && !same:
-		d.State = xsdoctor.StateClosed
 		d.Findings = append(d.Findings, c.secretNoAllow(res))
 		return d
 	}
 	if f := c.conditionalFinding("The secret-policy door", res); f != nil {
-		d.State = xsdoctor.StateConditional
 		d.Findings = append(d.Findings, *f)
 		return d
 	}
-	d.State = xsdoctor.StateOpen
 	return d
 }
 
 func (c *check) secretUnreadable(why string, re *xsdoctor.ReadError) xsdoctor.Finding {
 	f := xsdoctor.Finding{
 		Code:    xsdoctor.SecretPolicyUnreadable,
+		Effect:  xsdoctor.EffectUnknown,
 		Summary: fmt.Sprintf("The secret-policy door cannot be decided for %s: %s", c.secretARN, why),
 		Detail:  fmt.Sprintf("Give the inspector role in account %s secretsmanager:DescribeSecret and secretsmanager:GetResourcePolicy, and exempt it from any Deny in the secret's policy.", c.owner),
 	}
@@ -97,6 +90,7 @@ func (c *check) secretExplicitDeny(res policy.Result) xsdoctor.Finding {
 	ev := c.matched(res, "Deny", policy.TypeResource)
 	f := xsdoctor.Finding{
 		Code:     xsdoctor.SecretPolicyExplicitDeny,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("The resource policy of %s explicitly denies %s secretsmanager:GetSecretValue%s", c.secretARN, c.principal(), sidList(ev)),
 		Detail:   "An explicit deny wins over every allow. If the Deny is a data perimeter (aws:PrincipalOrgID, aws:SourceVpce), the consumer is outside it: widen the perimeter or exempt the consumer.",
 		Evidence: c.withConditions(secretPolicyName, ev, c.getSecret),
@@ -162,7 +156,8 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	}
 	if len(stale) > 0 {
 		return xsdoctor.Finding{
-			Code: xsdoctor.SecretPolicyStalePrincipal,
+			Code:   xsdoctor.SecretPolicyStalePrincipal,
+			Effect: xsdoctor.EffectCloses,
 			Summary: fmt.Sprintf("The resource policy of %s allows a deleted principal %s%s; a re-created %s is a different principal",
 				c.secretARN, stale[0].Actual, sidList(stale), c.roleARN),
 			Detail:   "IAM stores a role ARN in a resource policy as the role's unique id; once the role is deleted the policy keeps the id and never matches the new role of the same name. Put the role ARN back in the policy.",
@@ -176,7 +171,8 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	}
 	if len(miss) > 0 {
 		return xsdoctor.Finding{
-			Code: xsdoctor.SecretPolicyConditionMismatch,
+			Code:   xsdoctor.SecretPolicyConditionMismatch,
+			Effect: xsdoctor.EffectCloses,
 			Summary: fmt.Sprintf("The resource policy of %s names %s for GetSecretValue%s, but its condition does not match the request",
 				c.secretARN, c.consumerNamed(), sidList(miss)),
 			Evidence: miss,
@@ -185,6 +181,7 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 	}
 	return xsdoctor.Finding{
 		Code:     xsdoctor.SecretPolicyNoAllow,
+		Effect:   xsdoctor.EffectCloses,
 		Summary:  fmt.Sprintf("No statement in the resource policy of %s allows %s secretsmanager:GetSecretValue", c.secretARN, c.principal()),
 		Evidence: append(c.whoIsAllowed(secretPolicyName, "secretsmanager:GetSecretValue"), c.misses(res, []string{"Action", "NotAction"}, policy.TypeResource)...),
 		Fix:      c.secretPolicyFix("In account "+c.owner+", add this statement to the secret's resource policy.", true),

@@ -51,8 +51,8 @@ func TestCheckRecordedFacts(t *testing.T) {
 					t.Errorf("%s: finding %s missing; have %v", ff.Name, c, codes(d))
 				}
 			}
-			if got := ExitCode(d); got != ff.Expect.ExitCode {
-				t.Errorf("%s: exit code %d, want %d", ff.Name, got, ff.Expect.ExitCode)
+			if want := verdictFor[ff.Expect.ExitCode]; d.Verdict != want {
+				t.Errorf("%s: verdict %s, want %s (exit code %d)", ff.Name, d.Verdict, want, ff.Expect.ExitCode)
 			}
 			// Live only reports: it never changes a door, the verdict or the exit code.
 			noLive := ff.Facts

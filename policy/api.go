@@ -8,7 +8,8 @@
 // (Parse, errors, size limits) and marshal.go; match.go, shiftand.go and arn.go (wildcards and
 // ARNs, linear time); condition.go and variables.go (condition operators, policy variables);
 // principal.go (Principal and NotPrincipal); context.go (the request context); evaluate.go (the
-// decision), grant.go (KMS grants), miss.go (near misses) and explain.go (text rendering).
+// decision), org.go (SCP and RCP hierarchies and their exemptions), grant.go (KMS grants),
+// miss.go (near misses) and explain.go (text rendering).
 package policy
 
 // Decision is the outcome of an evaluation.
@@ -75,6 +76,7 @@ const (
 	TypeSession  PolicyType = "session"
 	TypeGrant    PolicyType = "grant"
 	TypeRCP      PolicyType = "rcp"
+	TypeEndpoint PolicyType = "vpc_endpoint"
 )
 
 // Named is a parsed policy with the name evidence refers to it by.
@@ -107,9 +109,89 @@ type Set struct {
 	Session  *Named
 	// RCPs are the resource control policies of the resource's organization, one level; an
 	// implicit RCPFullAWSAccess is added when non-empty, so they can only deny (AWS Organizations,
-	// "Resource control policies"). Leave empty for AWS managed keys and resources in the
-	// management account, which RCPs do not affect.
+	// "Resource control policies"). Leave empty for resources in the management account, which
+	// RCPs do not affect (for AWS managed keys and service-linked roles the engine applies the
+	// exemption itself, as for RCPLevels).
 	RCPs []Named
+
+	// SCPLevels is the SCP hierarchy of the principal's account (root, OUs, account), nil when
+	// unknown or when the account is in no organization. Unlike SCPs, no FullAWSAccess is
+	// implied: every level must allow through a policy attached there, and a deny at any level
+	// denies (AWS Organizations User Guide, "SCP evaluation"). A case gives SCPs or SCPLevels,
+	// not both; given both, each caps the identity side.
+	SCPLevels *Hierarchy
+	// RCPLevels is the RCP hierarchy of the resource's account. RCPFullAWSAccess is implied at
+	// every level (it is attached everywhere and cannot be detached), so RCPs can only deny;
+	// a deny at any level denies (AWS Organizations User Guide, "RCP evaluation").
+	RCPLevels *Hierarchy
+	// AWSManagedKey says the resource is an AWS managed KMS key: RCPs do not apply to it
+	// ("Resource control policies in your organization do not apply to AWS managed keys", AWS
+	// KMS Developer Guide, "Resource control policies in AWS KMS"). The caller knows the key's
+	// manager (kms:DescribeKey); the engine applies the rule.
+	AWSManagedKey bool
+	// Endpoint is the policy of the VPC endpoint the request goes through, nil when it does
+	// not go through one (or the caller does not know which). Like a resource policy it names
+	// principals; like a boundary it must allow as well: "no VPC endpoint policy allows" is an
+	// implicit deny, and a Deny in it denies (IAM User Guide, "Troubleshoot access denied error
+	// messages"; AWS PrivateLink Guide, "Control access to VPC endpoints using endpoint
+	// policies").
+	Endpoint *Named
+}
+
+// Level is one node on the path from an organization's root to an account — the root, an OU
+// or the account itself — with the policies of one type (SCP or RCP) attached to it. Target is
+// the node's id as Organizations names it (r-…, ou-…-…, or the 12-digit account id); evidence
+// quotes it next to the policy name and the statement.
+type Level struct {
+	Target   string
+	Policies []Named
+}
+
+// Hierarchy is the SCPs or the RCPs on the path from the organization's root to one account,
+// root first, ending with the account itself.
+//
+// Where the exemptions live: in the engine, so that door/ and the emulator share one rule. The
+// caller states the facts it read — Management (the account is the organization's management
+// account) and Set.AWSManagedKey — and the engine applies AWS's rules to them and reports which
+// one applied (Result.Exempt):
+//   - SCPs do not affect principals of the management account, RCPs do not affect resources in
+//     it (AWS Organizations User Guide, "Service control policies" and "Resource control
+//     policies");
+//   - neither affects service-linked roles (same pages), recognised from the principal: a role
+//     under the path /aws-service-role/, or, for a session ARN (which carries no path), a role
+//     named AWSServiceRoleFor… (IAM User Guide, "Using service-linked roles");
+//   - RCPs do not affect AWS managed keys (Set.AWSManagedKey).
+//
+// An account outside the organization has no levels in it: pass nil, not an empty Hierarchy.
+type Hierarchy struct {
+	Levels     []Level
+	Management bool
+}
+
+// ExemptReason says why a guardrail that was given does not apply to a request.
+type ExemptReason string
+
+const (
+	ExemptManagementAccount ExemptReason = "management_account" // SCPs: the principal's; RCPs: the resource's
+	ExemptServiceLinkedRole ExemptReason = "service_linked_role"
+	ExemptAWSManagedKey     ExemptReason = "aws_managed_key" // RCPs only
+)
+
+// Exemption records that the SCPs or RCPs given in the Set do not apply, and why.
+type Exemption struct {
+	Type   PolicyType // TypeSCP or TypeRCP
+	Reason ExemptReason
+}
+
+// LevelResult is what one level of an SCP or RCP hierarchy decided.
+type LevelResult struct {
+	Type   PolicyType // TypeSCP or TypeRCP
+	Target string
+	// Outcome: allow (a policy at this level allows, none denies), deny (a statement at this
+	// level denies: Result.Matched holds it with this Target), or no_match (no policy attached
+	// here allows: the request is denied at this level, e.g. an allow-list SCP that lacks the
+	// action, or FullAWSAccess detached).
+	Outcome Outcome
 }
 
 // Outcome is what one policy type contributed.
@@ -120,6 +202,7 @@ const (
 	OutcomeDeny    Outcome = "deny"     // at least one statement denied
 	OutcomeNoMatch Outcome = "no_match" // present, but no statement applied (implicit deny within it)
 	OutcomeAbsent  Outcome = "absent"   // this policy type is not in the set
+	OutcomeExempt  Outcome = "exempt"   // SCPs or RCPs given, but they do not apply (Result.Exempt says why)
 )
 
 // TypeResult is one policy type's contribution to the decision.
@@ -136,6 +219,9 @@ type StatementRef struct {
 	Index  int    // 1-based position in the policy's Statement list
 	Line   int    // line in the source text, 0 when unknown
 	Effect string // "Allow" or "Deny"
+	// Target is, for an SCP or RCP given by level (Set.SCPLevels, Set.RCPLevels), the root, OU
+	// or account the policy is attached to; empty otherwise.
+	Target string
 }
 
 // Miss explains why an Allow statement that names the principal (and the action) did not apply:
@@ -162,7 +248,7 @@ type Unknowable struct {
 type Result struct {
 	Decision Decision
 	// Types has one entry per policy type, always in this order: identity, resource, grant,
-	// boundary, scp, session, rcp.
+	// boundary, scp, session, rcp, vpc_endpoint.
 	Types   []TypeResult
 	Matched []StatementRef // every statement that applied (allow and deny), never just the first
 	// Misses are near misses, Allow statements that almost applied: statements naming the
@@ -177,4 +263,11 @@ type Result struct {
 	// these are the conditions on unknown keys in statements that otherwise applied: those of
 	// Allow statements must hold and those of Deny statements must not for the decision to stand.
 	Conditional []Unknowable
+	// Levels has one entry per level of Set.SCPLevels and then of Set.RCPLevels, in the order
+	// given (root first), when the hierarchy applies; a level with Outcome no_match or deny is
+	// one that denied.
+	Levels []LevelResult
+	// Exempt lists the guardrails given in the Set that do not apply to this request (their
+	// type's outcome is then OutcomeExempt).
+	Exempt []Exemption
 }

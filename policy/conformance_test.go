@@ -13,20 +13,26 @@ import (
 
 // conformanceCase is one line of a conformance file (SPEC §7).
 type conformanceCase struct {
-	Name                string                     `json:"name"`
-	Principal           string                     `json:"principal"`
-	Action              string                     `json:"action"`
-	Resource            string                     `json:"resource"`
-	ResourceAccount     string                     `json:"resource_account"`
-	IdentityPolicies    []json.RawMessage          `json:"identity_policies"`
-	ResourcePolicy      json.RawMessage            `json:"resource_policy"`
-	PermissionsBoundary json.RawMessage            `json:"permissions_boundary"`
-	SCPs                []json.RawMessage          `json:"scps"`
-	SessionPolicy       json.RawMessage            `json:"session_policy"`
-	RCPs                []json.RawMessage          `json:"rcps"` // own cases: resource control policies
-	Context             map[string]json.RawMessage `json:"context"`
-	Unknown             []string                   `json:"unknown"`
-	Decision            Decision                   `json:"decision"`
+	Name                string            `json:"name"`
+	Principal           string            `json:"principal"`
+	Action              string            `json:"action"`
+	Resource            string            `json:"resource"`
+	ResourceAccount     string            `json:"resource_account"`
+	IdentityPolicies    []json.RawMessage `json:"identity_policies"`
+	ResourcePolicy      json.RawMessage   `json:"resource_policy"`
+	PermissionsBoundary json.RawMessage   `json:"permissions_boundary"`
+	SCPs                []json.RawMessage `json:"scps"`
+	SessionPolicy       json.RawMessage   `json:"session_policy"`
+	RCPs                []json.RawMessage `json:"rcps"` // own cases: resource control policies
+	// The org hierarchies, root first: each level a list of documents, or (own cases) an object
+	// {"target": "ou-…", "policies": [{"name": "…", "document": {…}}]} naming the target and
+	// the policies. No FullAWSAccess is implied at any SCP level; RCPFullAWSAccess is implied
+	// at every RCP level.
+	SCPLevels []json.RawMessage          `json:"scp_levels"`
+	RCPLevels []json.RawMessage          `json:"rcp_levels"`
+	Context   map[string]json.RawMessage `json:"context"`
+	Unknown   []string                   `json:"unknown"`
+	Decision  Decision                   `json:"decision"`
 
 	// Fields of the project's own cases (policy/testdata), beyond SPEC §7.
 	Source      string   `json:"source"`       // the AWS document the rule comes from
@@ -35,6 +41,19 @@ type conformanceCase struct {
 	Conditional *bool    `json:"conditional"` // whether the result must be conditional
 	Matched     []string `json:"matched"`     // "type:sid" that must be among Matched
 	Misses      []string `json:"misses"`      // Miss elements that must be reported
+	// EndpointPolicy is the policy of the VPC endpoint the request goes through.
+	EndpointPolicy json.RawMessage `json:"endpoint_policy"`
+	// Exemption facts: the principal's account is its organization's management account
+	// (scp_management), the resource's account is (rcp_management), the key is AWS managed.
+	SCPManagement bool `json:"scp_management"`
+	RCPManagement bool `json:"rcp_management"`
+	AWSManagedKey bool `json:"aws_managed_key"`
+	// Expectations about the guardrails: "type:target:outcome" among Result.Levels,
+	// "type:reason" among Result.Exempt, "type:target:policy:sid" among the Deny statements
+	// matched.
+	Levels   []string `json:"levels"`
+	Exempt   []string `json:"exempt"`
+	DeniedBy []string `json:"denied_by"`
 
 	file string
 	line int
@@ -89,16 +108,18 @@ func loadConformance(t testing.TB, dir string) map[string][]conformanceCase {
 	return out
 }
 
-func parseRaw(raw json.RawMessage) (*Document, error) {
+func parseRaw(raw json.RawMessage) (*Document, error) { return parseRawWith(Parse, raw) }
+
+func parseRawWith(parse func(string) (*Document, error), raw json.RawMessage) (*Document, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
 	// A policy may be embedded as a JSON object or as a JSON string holding the document.
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return Parse(s)
+		return parse(s)
 	}
-	return Parse(string(raw))
+	return parse(string(raw))
 }
 
 // build turns a case into a Request and a Set.
@@ -144,7 +165,17 @@ func (c *conformanceCase) build() (Request, Set, error) {
 		return &Named{Name: name, Doc: d}, nil
 	}
 	var err error
-	if set.Resource, err = one(c.ResourcePolicy, "resource"); err != nil {
+	if strings.HasPrefix(strings.ToLower(c.Action), "sts:assumerole") {
+		// The resource policy of sts:AssumeRole* is the role's trust policy, written without
+		// Resource.
+		d, err := parseRawWith(ParseTrust, c.ResourcePolicy)
+		if err != nil {
+			return req, set, fmt.Errorf("trust policy: %w", err)
+		}
+		if d != nil {
+			set.Resource = &Named{Name: "trust", Doc: d}
+		}
+	} else if set.Resource, err = one(c.ResourcePolicy, "resource"); err != nil {
 		return req, set, fmt.Errorf("resource policy: %w", err)
 	}
 	if set.Boundary, err = one(c.PermissionsBoundary, "boundary"); err != nil {
@@ -152,6 +183,9 @@ func (c *conformanceCase) build() (Request, Set, error) {
 	}
 	if set.Session, err = one(c.SessionPolicy, "session"); err != nil {
 		return req, set, fmt.Errorf("session policy: %w", err)
+	}
+	if set.Endpoint, err = one(c.EndpointPolicy, "vpc_endpoint"); err != nil {
+		return req, set, fmt.Errorf("endpoint policy: %w", err)
 	}
 	for i, raw := range c.SCPs {
 		d, err := parseRaw(raw)
@@ -171,7 +205,61 @@ func (c *conformanceCase) build() (Request, Set, error) {
 			set.RCPs = append(set.RCPs, Named{Name: fmt.Sprintf("rcp-%d", i+1), Doc: d})
 		}
 	}
+	set.AWSManagedKey = c.AWSManagedKey
+	if len(c.SCPs) > 0 && c.SCPLevels != nil {
+		return req, set, fmt.Errorf("a case has scps or scp_levels, not both")
+	}
+	if set.SCPLevels, err = buildHierarchy("scp", c.SCPLevels, c.SCPManagement); err != nil {
+		return req, set, err
+	}
+	if set.RCPLevels, err = buildHierarchy("rcp", c.RCPLevels, c.RCPManagement); err != nil {
+		return req, set, err
+	}
 	return req, set, nil
+}
+
+// buildHierarchy reads scp_levels or rcp_levels; nil when the case has none.
+func buildHierarchy(kind string, levels []json.RawMessage, management bool) (*Hierarchy, error) {
+	if levels == nil {
+		return nil, nil
+	}
+	h := &Hierarchy{Management: management}
+	for i, raw := range levels {
+		lv := Level{Target: fmt.Sprintf("level-%d", i+1)}
+		var named struct {
+			Target   string `json:"target"`
+			Policies []struct {
+				Name     string          `json:"name"`
+				Document json.RawMessage `json:"document"`
+			} `json:"policies"`
+		}
+		var docs []json.RawMessage
+		switch {
+		case json.Unmarshal(raw, &docs) == nil:
+			for j, d := range docs {
+				doc, err := parseRaw(d)
+				if err != nil {
+					return nil, fmt.Errorf("%s_levels[%d][%d]: %w", kind, i, j, err)
+				}
+				lv.Policies = append(lv.Policies, Named{Name: fmt.Sprintf("%s-%d-%d", kind, i+1, j+1), Doc: doc})
+			}
+		case json.Unmarshal(raw, &named) == nil:
+			if named.Target != "" {
+				lv.Target = named.Target
+			}
+			for j, p := range named.Policies {
+				doc, err := parseRaw(p.Document)
+				if err != nil {
+					return nil, fmt.Errorf("%s_levels[%d].policies[%d]: %w", kind, i, j, err)
+				}
+				lv.Policies = append(lv.Policies, Named{Name: p.Name, Doc: doc})
+			}
+		default:
+			return nil, fmt.Errorf("%s_levels[%d]: want a list of policies or {\"target\", \"policies\"}", kind, i)
+		}
+		h.Levels = append(h.Levels, lv)
+	}
+	return h, nil
 }
 
 // checkExtras checks the own-case expectations beyond the decision.
@@ -191,6 +279,42 @@ func (c *conformanceCase) checkExtras(r Result) []string {
 			errs = append(errs, "matched lacks "+want)
 		}
 	}
+	for _, want := range c.Levels {
+		found := false
+		for _, l := range r.Levels {
+			if string(l.Type)+":"+l.Target+":"+string(l.Outcome) == want {
+				found = true
+			}
+		}
+		if !found {
+			errs = append(errs, fmt.Sprintf("levels lack %s: %+v", want, r.Levels))
+		}
+	}
+	for _, want := range c.Exempt {
+		found := false
+		for _, x := range r.Exempt {
+			if string(x.Type)+":"+string(x.Reason) == want {
+				found = true
+			}
+		}
+		if !found {
+			errs = append(errs, fmt.Sprintf("exemptions lack %s: %+v", want, r.Exempt))
+		}
+	}
+	if c.Exempt != nil && len(c.Exempt) == 0 && len(r.Exempt) > 0 {
+		errs = append(errs, fmt.Sprintf("want no exemption, got %+v", r.Exempt))
+	}
+	for _, want := range c.DeniedBy {
+		found := false
+		for _, m := range r.Matched {
+			if m.Effect == "Deny" && string(m.Type)+":"+m.Target+":"+m.Policy+":"+m.Sid == want {
+				found = true
+			}
+		}
+		if !found {
+			errs = append(errs, "no deny matched by "+want)
+		}
+	}
 	for _, want := range c.Misses {
 		found := false
 		for _, m := range r.Misses {
@@ -208,7 +332,13 @@ func (c *conformanceCase) checkExtras(r Result) []string {
 func describe(r Result) string {
 	var b strings.Builder
 	for _, m := range r.Matched {
-		fmt.Fprintf(&b, "\n    %s %s %q #%d %s", m.Type, m.Policy, m.Sid, m.Index, m.Effect)
+		fmt.Fprintf(&b, "\n    %s %s %s %q #%d %s", m.Type, m.Target, m.Policy, m.Sid, m.Index, m.Effect)
+	}
+	for _, l := range r.Levels {
+		fmt.Fprintf(&b, "\n    level %s %s: %s", l.Type, l.Target, l.Outcome)
+	}
+	for _, x := range r.Exempt {
+		fmt.Fprintf(&b, "\n    exempt %s: %s", x.Type, x.Reason)
 	}
 	for _, t := range r.Types {
 		if t.Outcome != OutcomeAbsent {

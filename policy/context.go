@@ -16,6 +16,7 @@ func (e *evaluation) init(req Request, set Set) {
 	e.req, e.set, e.w = req, set, normalizePrincipal(req.Principal)
 	e.action = req.Action
 	e.isKMS = len(e.action) > 4 && strings.EqualFold(e.action[:4], "kms:")
+	e.isAssumeRole = len(e.action) >= 14 && strings.EqualFold(e.action[:14], "sts:AssumeRole")
 	e.resParts, e.resOK = arnParts(req.Resource)
 	e.resourceAccount = req.ResourceAccount
 	if e.resourceAccount == "" {

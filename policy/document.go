@@ -83,7 +83,9 @@ func Parse(text string) (*Document, error) { return ParseLimit(text, 0) }
 
 // ParseLimit is Parse with a size limit in bytes (MaxKeyPolicyBytes, MaxSecretPolicyBytes); 0
 // means none. The limit applies to the JSON text after URL decoding.
-func ParseLimit(text string, limit int) (*Document, error) {
+func ParseLimit(text string, limit int) (*Document, error) { return parse(text, limit, false) }
+
+func parse(text string, limit int, trust bool) (*Document, error) {
 	src := text
 	trimmed := strings.TrimLeft(text, " \t\r\n\ufeff")
 	if trimmed == "" {
@@ -102,13 +104,20 @@ func ParseLimit(text string, limit int) (*Document, error) {
 	if limit > 0 && len(src) > limit {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d (KMS key policies: 32 KB; Secrets Manager resource policies: 20 KB)", ErrTooLarge, len(src), limit)
 	}
-	p := parser{src: src}
+	p := parser{src: src, trust: trust}
 	return p.document()
 }
 
+// ParseTrust parses a role's trust policy (the resource-based policy of an IAM role), as
+// Parse does. Its statements carry no Resource element: the resource is the role itself (IAM
+// User Guide, "AWS JSON policy elements: Resource": in a role trust policy the Resource element
+// is not used), so a statement without one applies to the role.
+func ParseTrust(text string) (*Document, error) { return parse(text, 0, true) }
+
 type parser struct {
-	src string
-	dec *json.Decoder
+	src   string
+	dec   *json.Decoder
+	trust bool // a role trust policy: statements need no Resource
 }
 
 func (p *parser) errAt(off int64, format string, args ...any) *SyntaxError {
@@ -353,10 +362,13 @@ func (p *parser) statement(rs rawStatement, index int, vars bool) (Statement, er
 		return fail("Resource and NotResource cannot both be present")
 	case st.Principal != nil && st.NotPrincipal != nil:
 		return fail("Principal and NotPrincipal cannot both be present")
-	case st.Resource == nil && st.NotResource == nil:
+	case st.Resource == nil && st.NotResource == nil && !p.trust:
 		return fail("missing Resource or NotResource")
 	}
 	st.compile(vars)
+	if st.Resource == nil && st.NotResource == nil {
+		st.resources = []*valueMatcher{compileValue("*", opArn, false)} // the role itself
+	}
 	return st, nil
 }
 

@@ -252,3 +252,20 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+func TestParseTrustReadsATrustPolicyAsGetRoleReturnsIt(t *testing.T) {
+	// GetRole returns AssumeRolePolicyDocument URL-encoded, and trust policies have no Resource.
+	text := "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A222222222222%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D"
+	if _, err := Parse(text); err == nil {
+		t.Fatal("Parse accepted a statement without Resource; only ParseTrust may")
+	}
+	d, err := ParseTrust(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Principal: Principal{ARN: "arn:aws:sts::222222222222:assumed-role/app/s"}, Action: "sts:AssumeRole", Resource: "arn:aws:iam::111111111111:role/reader"}
+	id := []Named{{Name: "id", Doc: mustParse(t, `{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}`)}}
+	if got := Evaluate(req, Set{Identity: id, Resource: &Named{Name: "trust", Doc: d}}); got.Decision != Allow {
+		t.Fatalf("a trust statement without Resource must apply to the role: %s", got.Explain())
+	}
+}

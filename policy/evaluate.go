@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Evaluate decides req against set following AWS's policy evaluation logic (IAM User Guide,
 // "Policy evaluation logic" and "Cross-account policy evaluation logic"; AWS KMS Developer
 // Guide, "Key policies" and "Grants in AWS KMS"):
@@ -21,6 +23,14 @@ package policy
 //     nil) the key policy is not judged and the identity side decides.
 //  6. RCPs (the resource's organization) carry an implicit RCPFullAWSAccess, so, like SCPs,
 //     they can only deny.
+//  7. SCP and RCP hierarchies (Set.SCPLevels, Set.RCPLevels): every level must allow, a deny at
+//     any level denies; FullAWSAccess counts only where attached, RCPFullAWSAccess everywhere;
+//     the exemptions of org.go apply (management account, service-linked roles, AWS managed
+//     keys).
+//  8. A role's trust policy, like a key policy, must allow sts:AssumeRole* even within one
+//     account (rule 5 applies to it: naming the account delegates to IAM).
+//  9. sts:GetCallerIdentity needs no permission and cannot be denied: it is always allowed.
+//  10. A VPC endpoint policy (Set.Endpoint) must allow as well, and its Deny denies.
 //
 // Every statement that applied is reported, never only the first; near misses and conditions on
 // unknown keys are reported too (see Result).
@@ -48,13 +58,24 @@ func Evaluate(req Request, set Set) Result {
 	} else {
 		res.Conditional = nil
 	}
+	if e.isCallerIdentity() {
+		// "No permissions are required to perform this operation. If an administrator attaches a
+		// policy to your identity that explicitly denies access to the sts:GetCallerIdentity
+		// action, you can still perform this operation" (AWS STS API Reference,
+		// GetCallerIdentity). The statements that applied stay in Matched as evidence.
+		res.Decision, res.Conditional = Allow, nil
+	}
 	return res
+}
+
+func (e *evaluation) isCallerIdentity() bool {
+	return strings.EqualFold(e.action, "sts:GetCallerIdentity")
 }
 
 // resultBuf backs a Result's slices in their usual sizes with one allocation; appends past it
 // reallocate as usual.
 type resultBuf struct {
-	types   [7]TypeResult
+	types   [8]TypeResult
 	matched [4]StatementRef
 }
 
@@ -66,6 +87,8 @@ type evaluation struct {
 	w               who
 	action          string // as requested; matched case-insensitively
 	isKMS           bool
+	isAssumeRole    bool   // sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity
+	target          string // the SCP/RCP level being evaluated, for StatementRef.Target
 	resourceAccount string
 	resParts        [6]string // the request's resource ARN, split once
 	resOK           bool
@@ -89,12 +112,13 @@ type evaluation struct {
 // verdict is the outcome of one pass.
 type verdict struct {
 	decision Decision
-	types    [7]TypeResult
+	types    [8]TypeResult
 }
 
 // typeTally is what one policy type contributed.
 type typeTally struct {
 	present bool
+	exempt  bool // SCPs or RCPs given that do not apply (Result.Exempt)
 	allow   bool
 	deny    bool
 	// resource side: how the principal was named by an applying Allow
@@ -107,6 +131,8 @@ func (t typeTally) outcome() Outcome {
 	switch {
 	case !t.present:
 		return OutcomeAbsent
+	case t.exempt:
+		return OutcomeExempt
 	case t.deny:
 		return OutcomeDeny
 	case t.allow:
@@ -116,7 +142,7 @@ func (t typeTally) outcome() Outcome {
 }
 
 func (e *evaluation) run() verdict {
-	var id, rp, gr, pb, scp, sess, rcp typeTally
+	var id, rp, gr, pb, scp, sess, rcp, ep typeTally
 
 	id.present = len(e.set.Identity) > 0
 	for i := range e.set.Identity {
@@ -134,47 +160,28 @@ func (e *evaluation) run() verdict {
 		pb.present = true
 		e.policy(TypeBoundary, e.set.Boundary, &pb, false)
 	}
-	if len(e.set.SCPs) > 0 {
-		scp.present = true
-		for i := range e.set.SCPs {
-			e.policy(TypeSCP, &e.set.SCPs[i], &scp, false)
-		}
-		// SCPs are attached with an implicit FullAWSAccess here (SPEC §7): it allows everything,
-		// so SCPs can only deny.
-		scp.allow = true
-		if e.collect {
-			e.res.Matched = append(e.res.Matched, StatementRef{Type: TypeSCP, Policy: "FullAWSAccess", Sid: "FullAWSAccess", Index: 1, Effect: "Allow"})
-		}
-	}
+	e.guardrail(TypeSCP, e.set.SCPs, e.set.SCPLevels, &scp)
 	if e.set.Session != nil && e.set.Session.Doc != nil {
 		sess.present = true
 		e.policy(TypeSession, e.set.Session, &sess, false)
 	}
-
-	if len(e.set.RCPs) > 0 {
-		// RCPs name their principals like resource policies ("Principal": "*"); with the
-		// implicit RCPFullAWSAccess they can only deny (AWS Organizations, "Resource control
-		// policies").
-		rcp.present = true
-		for i := range e.set.RCPs {
-			e.policy(TypeRCP, &e.set.RCPs[i], &rcp, true)
-		}
-		rcp.allow = true
-		if e.collect {
-			e.res.Matched = append(e.res.Matched, StatementRef{Type: TypeRCP, Policy: "RCPFullAWSAccess", Sid: "RCPFullAWSAccess", Index: 1, Effect: "Allow"})
-		}
+	// RCPs name their principals like resource policies ("Principal": "*").
+	e.guardrail(TypeRCP, e.set.RCPs, e.set.RCPLevels, &rcp)
+	if e.set.Endpoint != nil && e.set.Endpoint.Doc != nil {
+		ep.present = true
+		e.policy(TypeEndpoint, e.set.Endpoint, &ep, true)
 	}
 
-	v := verdict{types: [7]TypeResult{
+	v := verdict{types: [8]TypeResult{
 		{TypeIdentity, id.outcome()}, {TypeResource, rp.outcome()}, {TypeGrant, gr.outcome()},
 		{TypeBoundary, pb.outcome()}, {TypeSCP, scp.outcome()}, {TypeSession, sess.outcome()},
-		{TypeRCP, rcp.outcome()},
+		{TypeRCP, rcp.outcome()}, {TypeEndpoint, ep.outcome()},
 	}}
-	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny || rcp.deny {
+	if id.deny || rp.deny || pb.deny || scp.deny || sess.deny || rcp.deny || ep.deny {
 		v.decision = ExplicitDeny
 		return v
 	}
-	scpOK := !scp.present || scp.allow
+	scpOK := !scp.present || scp.exempt || scp.allow
 	capsOK := (!pb.present || pb.allow) && (!sess.present || sess.allow)
 	identity := id.allow && capsOK && scpOK
 	sameAccount := e.w.account == e.resourceAccount
@@ -192,13 +199,17 @@ func (e *evaluation) run() verdict {
 	case !sameAccount:
 		// "The request is allowed only if both evaluations return a decision of Allow."
 		allow = identity && (rp.allow || gr.allow)
-	case e.isKMS && rp.present:
-		// Key policy: direct grants count (a role ARN still capped by boundary/session policy);
-		// the key-account statement only makes IAM policies count.
+	case (e.isKMS || e.isAssumeRole) && rp.present:
+		// Key policy or role trust policy: "role trust policies and KMS key policies are
+		// exceptions" where the resource-based policy must allow even within one account (IAM
+		// User Guide, "Policy evaluation logic"). Direct grants count (a role ARN still capped
+		// by boundary/session policy); naming the account only makes IAM policies count.
 		allow = scpOK && ((viaOwner && identity) || direct || (viaRole && capsOK))
 	default:
 		allow = scpOK && (identity || direct || (viaRole && capsOK))
 	}
+	// A VPC endpoint policy filters every request through the endpoint: it must allow too.
+	allow = allow && (!ep.present || ep.allow)
 	if allow {
 		v.decision = Allow
 	} else {
@@ -242,7 +253,7 @@ func (e *evaluation) policy(pt PolicyType, n *Named, t *typeTally, resourceSide 
 }
 
 func (e *evaluation) ref(pt PolicyType, name string, st *Statement) StatementRef {
-	return StatementRef{Type: pt, Policy: name, Sid: st.Sid, Index: st.Index, Line: st.Line, Effect: st.Effect}
+	return StatementRef{Type: pt, Policy: name, Sid: st.Sid, Index: st.Index, Line: st.Line, Effect: st.Effect, Target: e.target}
 }
 
 // statement decides whether one statement applies. For resource policies it also says how the
@@ -332,7 +343,13 @@ func (e *evaluation) principalMatch(st *Statement) (bool, principalKind) {
 		if st.Effect == "Deny" && e.set.Boundary != nil && e.set.Boundary.Doc != nil {
 			return true, pAny
 		}
-		return !notPrincipalExempts(st.principal, &e.w), pAny
+		if st.deny {
+			return !notPrincipalExempts(st.principal, &e.w), pAny
+		}
+		// With Allow, NotPrincipal grants to every principal except those listed (IAM User
+		// Guide, "AWS JSON policy elements: NotPrincipal"), so it never lets in a principal it
+		// names, nor the sessions of a role it names, nor the principals of an account it names.
+		return !notPrincipalNames(st.principal, &e.w), pAny
 	}
 	// A resource policy statement without Principal names nobody.
 	return false, pAny

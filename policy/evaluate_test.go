@@ -289,7 +289,7 @@ func TestEveryDecidingStatementIsCollected(t *testing.T) {
 		t.Fatalf("matched %v, want %s", sids, want)
 	}
 	wantTypes := []TypeResult{{TypeIdentity, OutcomeDeny}, {TypeResource, OutcomeAllow}, {TypeGrant, OutcomeAbsent},
-		{TypeBoundary, OutcomeAbsent}, {TypeSCP, OutcomeAllow}, {TypeSession, OutcomeAbsent}, {TypeRCP, OutcomeAbsent}}
+		{TypeBoundary, OutcomeAbsent}, {TypeSCP, OutcomeAllow}, {TypeSession, OutcomeAbsent}, {TypeRCP, OutcomeAbsent}, {TypeEndpoint, OutcomeAbsent}}
 	if !reflect.DeepEqual(got.Types, wantTypes) {
 		t.Fatalf("types %v", got.Types)
 	}
@@ -552,5 +552,29 @@ func TestAccountRootUserIsAPrincipalOfItsAccount(t *testing.T) {
 	}
 	if got := Evaluate(getSecret(root), set); got.Decision != Allow {
 		t.Fatalf("got %s\n%s", got.Decision, got.Explain())
+	}
+}
+
+func TestAHierarchyDenyNamesItsLevelInTheExplanation(t *testing.T) {
+	full := Named{Name: "FullAWSAccess", Doc: mustParse(t, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}
+	lock := Named{Name: "RegionLock", Doc: mustParse(t, `{"Statement":{"Sid":"Lock","Effect":"Deny","Action":"secretsmanager:*","Resource":"*"}}`)}
+	set := Set{
+		Identity:  []Named{{Name: "id", Doc: mustParse(t, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}},
+		SCPLevels: &Hierarchy{Levels: []Level{{Target: "r-root", Policies: []Named{full}}, {Target: "ou-prod", Policies: []Named{full, lock}}}},
+	}
+	req := Request{Principal: Principal{ARN: "arn:aws:sts::222222222222:assumed-role/app/s"}, Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:us-east-1:222222222222:secret:x-AbCdEf"}
+	r := Evaluate(req, set)
+	if r.Decision != ExplicitDeny {
+		t.Fatalf("want explicit deny, got %s", r.Explain())
+	}
+	if !strings.Contains(r.Explain(), `scp RegionLock (attached to ou-prod) statement 1 "Lock" (line 1) Deny`) {
+		t.Errorf("the explanation must name the policy, its target and the statement:\n%s", r.Explain())
+	}
+	if scp := r.Types[4]; scp.Type != TypeSCP || scp.Outcome != OutcomeDeny {
+		t.Errorf("scp outcome = %+v", scp)
+	}
+	set.SCPLevels.Management = true
+	if r := Evaluate(req, set); r.Decision != Allow || r.Types[4].Outcome != OutcomeExempt {
+		t.Errorf("the management account is exempt: %s", r.Explain())
 	}
 }

@@ -16,6 +16,12 @@ func (r Result) Explain() string {
 			fmt.Fprintf(&b, "  %s: %s\n", t.Type, t.Outcome)
 		}
 	}
+	for _, x := range r.Exempt {
+		fmt.Fprintf(&b, "  %s: does not apply (%s)\n", x.Type, x.Reason)
+	}
+	for _, l := range r.Levels {
+		fmt.Fprintf(&b, "  %s level %s: %s\n", l.Type, l.Target, l.Outcome)
+	}
 	for _, m := range r.Matched {
 		fmt.Fprintf(&b, "  applied: %s\n", m)
 	}
@@ -40,6 +46,9 @@ func (s StatementRef) String() string {
 	}
 	if s.Line > 0 {
 		id += fmt.Sprintf(" (line %d)", s.Line)
+	}
+	if s.Target != "" {
+		return fmt.Sprintf("%s %s (attached to %s) %s %s", s.Type, s.Policy, s.Target, id, s.Effect)
 	}
 	return fmt.Sprintf("%s %s %s %s", s.Type, s.Policy, id, s.Effect)
 }

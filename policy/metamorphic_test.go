@@ -190,7 +190,8 @@ func FuzzEvaluate(f *testing.F) {
 			Context: map[string][]string{key: {value}}, Unknown: []string{"aws:SourceVpce", "aws:RequestTag/*"}}
 		n := Named{Name: "fuzz", Doc: d}
 		for _, set := range []Set{
-			{Identity: []Named{n}}, {Resource: &n}, {Identity: []Named{n}, Resource: &n, Boundary: &n, SCPs: []Named{n}, Session: &n, RCPs: []Named{n}},
+			{Identity: []Named{n}}, {Resource: &n}, {Identity: []Named{n}, Resource: &n, Boundary: &n, SCPs: []Named{n}, Session: &n, RCPs: []Named{n}, Endpoint: &n},
+			{Identity: []Named{n}, Resource: &n, SCPLevels: &Hierarchy{Levels: []Level{{Target: "r", Policies: []Named{n}}}}, RCPLevels: &Hierarchy{Levels: []Level{{Target: "r", Policies: []Named{n}}}}},
 			{Identity: []Named{n}, Resource: &n, Grants: []Grant{{GranteePrincipal: principal, Operations: []string{"Decrypt"}, EncryptionContextSubset: map[string]string{key: value}}}},
 		} {
 			r := Evaluate(req, set)
@@ -199,7 +200,7 @@ func FuzzEvaluate(f *testing.F) {
 			default:
 				t.Fatalf("decision %q", r.Decision)
 			}
-			if len(r.Types) != 7 {
+			if len(r.Types) != 8 {
 				t.Fatalf("types %v", r.Types)
 			}
 			_ = r.Explain()

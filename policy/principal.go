@@ -239,39 +239,66 @@ func (en *principalEntry) matches(w *who) bool {
 // principal … include both the ARN for a role and the ARN for the account" (IAM User Guide,
 // "AWS JSON policy elements: NotPrincipal"). So every link of the chain must be listed.
 func notPrincipalExempts(entries []principalEntry, w *who) bool {
-	listed := func(link principalKind) bool {
-		for i := range entries {
-			en := &entries[i]
-			switch {
-			case en.kind == pAny:
-				return true
-			case link == pAccount && en.kind == pAccount && en.account == w.account:
-				return true
-			case link == pRole && (en.kind == pRole || en.kind == pUniqueID) && en.matches(w):
-				return true
-			case link == pSession && en.kind == pSession && en.matches(w):
-				return true
-			case link == pUser && (en.kind == pUser || en.kind == pUniqueID) && en.matches(w):
-				return true
-			case link == pService && en.kind == pService && en.matches(w):
-				return true
-			case link == pOther && en.kind == pOther && en.matches(w):
-				return true
-			}
+	links, n := principalChain(w)
+	for _, link := range links[:n] {
+		if !notPrincipalLists(entries, w, link) {
+			return false
 		}
-		return false
 	}
+	return true
+}
+
+// notPrincipalNames reports whether a NotPrincipal list names any link of the principal's chain
+// (its account, its role, its session or user): the principals an Allow with NotPrincipal
+// leaves out.
+func notPrincipalNames(entries []principalEntry, w *who) bool {
+	links, n := principalChain(w)
+	for _, link := range links[:n] {
+		if notPrincipalLists(entries, w, link) {
+			return true
+		}
+	}
+	return false
+}
+
+// principalChain is what AWS may check for a principal, outermost first: the account, then the
+// role and the session, or the user. (An array, so the evaluation does not allocate.)
+func principalChain(w *who) ([3]principalKind, int) {
 	switch {
 	case w.typ == Service:
-		return listed(pService)
+		return [3]principalKind{pService}, 1
 	case w.typ == AssumedRole:
-		return listed(pAccount) && listed(pRole) && listed(pSession)
+		return [3]principalKind{pAccount, pRole, pSession}, 3
 	case w.hasRole():
-		return listed(pAccount) && listed(pRole)
+		return [3]principalKind{pAccount, pRole}, 2
 	case w.typ == User:
-		return listed(pAccount) && listed(pUser)
+		return [3]principalKind{pAccount, pUser}, 2
 	case w.typ == Root:
-		return listed(pAccount)
+		return [3]principalKind{pAccount}, 1
 	}
-	return listed(pAccount) && listed(pOther)
+	return [3]principalKind{pAccount, pOther}, 2
+}
+
+// notPrincipalLists reports whether the list names the principal's link of the given kind.
+func notPrincipalLists(entries []principalEntry, w *who, link principalKind) bool {
+	for i := range entries {
+		en := &entries[i]
+		switch {
+		case en.kind == pAny:
+			return true
+		case link == pAccount && en.kind == pAccount && en.account == w.account:
+			return true
+		case link == pRole && (en.kind == pRole || en.kind == pUniqueID) && en.matches(w):
+			return true
+		case link == pSession && en.kind == pSession && en.matches(w):
+			return true
+		case link == pUser && (en.kind == pUser || en.kind == pUniqueID) && en.matches(w):
+			return true
+		case link == pService && en.kind == pService && en.matches(w):
+			return true
+		case link == pOther && en.kind == pOther && en.matches(w):
+			return true
+		}
+	}
+	return false
 }

@@ -64,6 +64,18 @@ func (e *UsageError) Error() string {
 
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// Usage returns the message and the hint apart, for a CLI that prints the hint on its own line.
+func (e *UsageError) Usage() (msg, hint string) {
+	msg = e.Msg
+	if e.Arg != "" {
+		msg = e.Arg + ": " + msg
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg, e.Hint
+}
+
 // ProbeError means nothing could be probed at all: no base credentials, or every call failed on
 // the network or the timeout before a single fact was read. The CLI exits 4 on it.
 type ProbeError struct {

@@ -17,6 +17,7 @@ func ExampleText() {
 			{Door: xsdoctor.DoorKeyPolicy, State: xsdoctor.StateOpen},
 			{Door: xsdoctor.DoorSecretPolicy, State: xsdoctor.StateClosed, Findings: []xsdoctor.Finding{{
 				Code:    xsdoctor.SecretPolicyMissing,
+				Effect:  xsdoctor.EffectCloses,
 				Summary: "the secret has no resource policy",
 				Fix:     &xsdoctor.Fix{Account: "111111111111", Where: "resource policy of db-AbCdEf", Steps: []string{"Attach a resource policy that allows the role."}},
 			}}},

@@ -7,8 +7,8 @@ import (
 )
 
 // The opening of a report made with --from-error: what the error says beside what xsdoctor found
-// (d.ErrorMatch, judged by door). Every field of the error is text someone else wrote, so it is
-// cleaned of control characters here, once, whatever the medium.
+// (d.ErrorMatch, judged by door). Every field of the error is text someone else wrote: the
+// renderers have already escaped it for their medium (escapeFields) before these run.
 
 // textErrorOpening writes the error and the verdict side by side, before the verdict line.
 func (p *printer) textErrorOpening(d xsdoctor.Diagnosis) {
@@ -16,17 +16,17 @@ func (p *printer) textErrorOpening(d xsdoctor.Diagnosis) {
 	if e == nil {
 		return
 	}
-	p.hanging("the error  ", "           ", plain(first(e.Message, e.Principal)))
+	p.hanging("the error  ", "           ", first(e.Message, e.Principal))
 	if about := errorAbout(*e); about != "" {
-		p.hanging("           ", "           ", "("+plain(about)+")")
+		p.hanging("           ", "           ", "("+about+")")
 	}
 	if m := d.ErrorMatch; m != nil {
-		p.hanging(p.paint(ansiBold, "xsdoctor")+"   ", "           ", plain(m.Summary)+".")
+		p.hanging(p.paint(ansiBold, "xsdoctor")+"   ", "           ", m.Summary+".")
 		if m.StandIn != "" {
-			p.hanging("           ", "           ", plain(m.StandIn))
+			p.hanging("           ", "           ", m.StandIn)
 		}
 		if m.Elsewhere {
-			p.hanging("           ", "           ", "The error points elsewhere: see "+string(xsdoctor.ErrorPointsElsewhere)+" below.")
+			p.hanging("           ", "           ", "The error points elsewhere: the findings below say what else explains it.")
 		}
 	}
 	p.linef("")
@@ -38,21 +38,21 @@ func (p *printer) markdownErrorOpening(d xsdoctor.Diagnosis) {
 	if e == nil {
 		return
 	}
-	p.linef("> **The error**: %s", prose(cell(plain(first(e.Message, e.Principal)))))
+	p.linef("> **The error**: %s", prose(first(e.Message, e.Principal)))
 	if about := errorAbout(*e); about != "" {
 		p.linef(">")
-		p.linef("> (%s)", prose(cell(plain(about))))
+		p.linef("> (%s)", prose(about))
 	}
 	if m := d.ErrorMatch; m != nil {
 		p.linef(">")
-		p.linef("> **What xsdoctor found**: %s.", prose(cell(plain(m.Summary))))
+		p.linef("> **What xsdoctor found**: %s.", prose(m.Summary))
 		if m.StandIn != "" {
 			p.linef(">")
-			p.linef("> %s", prose(cell(plain(m.StandIn))))
+			p.linef("> %s", prose(m.StandIn))
 		}
 		if m.Elsewhere {
 			p.linef(">")
-			p.linef("> The error points elsewhere: see %s below.", code(string(xsdoctor.ErrorPointsElsewhere)))
+			p.linef("> The error points elsewhere: the findings below say what else explains it.")
 		}
 	}
 	p.linef("")
@@ -74,17 +74,6 @@ func errorAbout(e xsdoctor.ErrorText) string {
 		parts = append(parts, "secret "+e.Secret)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// plain replaces control characters (C0, DEL, C1) with spaces, so that text from an error cannot
-// move the cursor, colour the terminal or break a line.
-func plain(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 func first(vals ...string) string {

@@ -20,7 +20,7 @@ func JSON(w io.Writer, d xsdoctor.Diagnosis) error {
 	if err := enc.Encode(normalize(d)); err != nil {
 		return fmt.Errorf("encode JSON report: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	if _, err := w.Write(jsonInert(buf.Bytes())); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)
 	}
 	return nil

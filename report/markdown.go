@@ -11,21 +11,21 @@ import (
 // verdict, what was checked, a table of the doors, every finding with its evidence, fixes in
 // fenced json and hcl blocks, the live read, and the AWS calls in a collapsed table.
 func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
-	d = normalize(d)
+	d = escapeFields(normalize(d), terminalLine, terminalBlock)
 	p := &printer{w: w}
 
 	p.linef("## xsdoctor: %s", verdictWord(d.Verdict))
 	p.linef("")
 	p.markdownErrorOpening(d)
-	p.linef("Verdict **%s**: %s.", d.Verdict, prose(verdictSentence(d)))
+	p.linef("Verdict **%s**: %s.", prose(string(d.Verdict)), prose(verdictSentence(d)))
 	p.linef("")
 	p.linef("| | |")
 	p.linef("|---|---|")
-	p.linef("| Secret | %s%s |", code(d.Secret.ARN), cell(accountRegion(d.Secret.Account, d.Secret.Region)))
+	p.linef("| Secret | %s%s |", code(d.Secret.ARN), prose(accountRegion(d.Secret.Account, d.Secret.Region)))
 	if k := d.Secret.KMSKey; k != nil {
-		p.linef("| KMS key | %s%s |", code(k.ARN), cell(keyNote(k)))
+		p.linef("| KMS key | %s%s |", code(k.ARN), prose(keyNote(k)))
 	}
-	p.linef("| Consumer | %s%s |", code(d.Consumer.Principal), cell(accountRegion(d.Consumer.Account, "")))
+	p.linef("| Consumer | %s%s |", code(d.Consumer.Principal), prose(accountRegion(d.Consumer.Account, "")))
 	if d.Consumer.RoleARN != "" && d.Consumer.RoleARN != d.Consumer.Principal {
 		p.linef("| Consumer role | %s |", code(d.Consumer.RoleARN))
 	}
@@ -33,9 +33,9 @@ func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
 	p.linef("| Door | State | Finding |")
 	p.linef("|---|---|---|")
 	for _, door := range d.Doors {
-		finding := cell(openMeaning[door.Door])
+		finding := prose(openMeaning[door.Door])
 		if f := headline(door); f != nil {
-			finding = code(string(f.Code)) + " " + prose(cell(f.Summary))
+			finding = code(string(f.Code)) + " " + prose(f.Summary)
 		} else if door.State != xsdoctor.StateOpen {
 			finding = ""
 		}
@@ -64,7 +64,7 @@ func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
 	p.linef("| Account | Call | Error |")
 	p.linef("|---|---|---|")
 	for _, c := range d.Calls {
-		p.linef("| %s | %s | %s |", c.Account, code(c.Service+":"+c.Operation), code(c.ErrorCode))
+		p.linef("| %s | %s | %s |", prose(c.Account), code(c.Service+":"+c.Operation), code(c.ErrorCode))
 	}
 	p.linef("")
 	p.linef("</details>")
@@ -134,7 +134,7 @@ func verdictWord(s xsdoctor.State) string {
 	case xsdoctor.StateClosed:
 		return "access is closed"
 	default:
-		return "inconclusive (" + string(s) + ")"
+		return "inconclusive (" + prose(string(s)) + ")"
 	}
 }
 
@@ -142,31 +142,34 @@ func stateCell(s xsdoctor.State) string {
 	if s == xsdoctor.StateOpen {
 		return string(s)
 	}
-	return "**" + string(s) + "**"
+	return "**" + prose(string(s)) + "**"
 }
 
-// code renders s as an inline code span for a table cell, or a dash when empty. GitHub tables
-// need a pipe escaped even inside a code span.
+// code renders s as an inline code span for a table cell, or a dash when empty. The fence is
+// longer than any backtick run in s, so s cannot close the span early; GitHub tables need a pipe
+// escaped even inside a code span. Newlines and control characters are already escaped
+// (escapeFields).
 func code(s string) string {
 	if s == "" {
 		return "—"
 	}
-	s = cell(s)
-	if strings.Contains(s, "`") {
-		return "`` " + s + " ``"
-	}
-	return "`" + s + "`"
-}
-
-// cell escapes what would break a table cell or start markup: pipes and newlines.
-func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\n", " ")
-	return s
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	if longest == 0 {
+		return "`" + s + "`"
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + " " + s + " " + fence
 }
 
-// prose escapes what GitHub would read as markup in running text: an HTML tag ("<new key
-// ARN>") or emphasis between two policy wildcards ("kms:* … key/*").
-func prose(s string) string {
-	return strings.NewReplacer("<", `\<`, ">", `\>`, "*", `\*`).Replace(s)
-}
+// prose escapes s for running text and table cells: no markup, no block start, no control
+// character (markdownInline).
+func prose(s string) string { return markdownInline(s) }

@@ -126,19 +126,12 @@ func scrub(d *xsdoctor.Diagnosis) {
 	}
 }
 
-// rank orders findings for a door's headline: the finding that explains the door's state comes
-// first. Codes not listed (new ones) rank after the listed ones of their kind.
+// headline is the finding that explains a door's state: the first whose effect gives the door
+// the state it has (door sets both), else the first finding.
 func headline(door xsdoctor.Door) *xsdoctor.Finding {
-	want := map[xsdoctor.State]func(xsdoctor.Code) bool{
-		xsdoctor.StateClosed:      closes,
-		xsdoctor.StateUnknown:     func(c xsdoctor.Code) bool { return unknownCodes[c] },
-		xsdoctor.StateConditional: func(c xsdoctor.Code) bool { return c == xsdoctor.DoorConditional },
-	}[door.State]
-	if want != nil {
-		for i := range door.Findings {
-			if want(door.Findings[i].Code) {
-				return &door.Findings[i]
-			}
+	for i := range door.Findings {
+		if door.Findings[i].Effect.State() == door.State {
+			return &door.Findings[i]
 		}
 	}
 	if len(door.Findings) > 0 {
@@ -146,25 +139,3 @@ func headline(door xsdoctor.Door) *xsdoctor.Finding {
 	}
 	return nil
 }
-
-// unknownCodes are the findings that leave a door unknown (a fact could not be read).
-var unknownCodes = map[xsdoctor.Code]bool{
-	xsdoctor.KeyPolicyUnreadable:    true,
-	xsdoctor.SecretPolicyUnreadable: true,
-	xsdoctor.IAMUnreadable:          true,
-	xsdoctor.AssumeRoleFailed:       true,
-}
-
-// informational codes never close a door on their own.
-var informational = map[xsdoctor.Code]bool{
-	xsdoctor.KeyGrantAllows:        true,
-	xsdoctor.SimulationDisagrees:   true,
-	xsdoctor.SimulationUnavailable: true,
-	xsdoctor.DoorConditional:       true,
-	xsdoctor.InputNotFullARN:       true,
-	xsdoctor.ResidualGuardrails:    true,
-	xsdoctor.LiveDisagrees:         true,
-	xsdoctor.KeyInOtherAccount:     true,
-}
-
-func closes(c xsdoctor.Code) bool { return !informational[c] && !unknownCodes[c] }

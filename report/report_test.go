@@ -297,3 +297,50 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// The renderers know no finding code: a code they have never heard of is the door's headline
+// when its effect explains the door's state, and a top-level finding that closes is named as
+// the precondition that blocks the read.
+func TestTheHeadlineIsChosenByEffectNotByCode(t *testing.T) {
+	d := xsdoctor.Diagnosis{
+		Secret:   xsdoctor.SecretSummary{ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf"},
+		Consumer: xsdoctor.ConsumerSummary{Principal: "arn:aws:iam::222222222222:role/app"},
+		Verdict:  xsdoctor.StateClosed,
+		Doors: []xsdoctor.Door{
+			{Door: xsdoctor.DoorKeyPolicy, State: xsdoctor.StateClosed, Findings: []xsdoctor.Finding{
+				{Code: "AAA_NOTE_FROM_THE_FUTURE", Effect: xsdoctor.EffectInfo, Summary: "a note"},
+				{Code: "ZZZ_CLOSES_FROM_THE_FUTURE", Effect: xsdoctor.EffectCloses, Summary: "the reason"},
+			}},
+			{Door: xsdoctor.DoorSecretPolicy, State: xsdoctor.StateOpen},
+			{Door: xsdoctor.DoorConsumerIAM, State: xsdoctor.StateOpen},
+		},
+	}
+	var b bytes.Buffer
+	if err := report.Text(&b, d, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var doorLine string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "key-policy ") {
+			doorLine = l
+			break
+		}
+	}
+	if !strings.Contains(doorLine, "ZZZ_CLOSES_FROM_THE_FUTURE") {
+		t.Errorf("the key-policy line does not lead with the finding that closes it:\n%s", b.String())
+	}
+
+	d.Doors[0] = xsdoctor.Door{Door: xsdoctor.DoorKeyPolicy, State: xsdoctor.StateOpen}
+	d.Findings = []xsdoctor.Finding{
+		{Code: "AAA_INFO_FROM_THE_FUTURE", Effect: xsdoctor.EffectInfo, Summary: "a note"},
+		{Code: "ZZZ_BLOCKS_FROM_THE_FUTURE", Effect: xsdoctor.EffectCloses, Summary: "the precondition"},
+	}
+	b.Reset()
+	if err := report.Text(&b, d, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(b.String(), "\n")
+	if !strings.Contains(first, "ZZZ_BLOCKS_FROM_THE_FUTURE") || strings.Contains(first, "AAA_INFO_FROM_THE_FUTURE") {
+		t.Errorf("the verdict line should name the closing precondition and only it: %q", first)
+	}
+}

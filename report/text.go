@@ -22,7 +22,7 @@ const (
 // door (state and headline), then every finding with its evidence and fix, the live read and a
 // count of AWS calls.
 func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
-	d = normalize(d)
+	d = escapeFields(normalize(d), terminalLine, terminalBlock)
 	p := &printer{w: w, color: opts.Color}
 
 	p.textErrorOpening(d)
@@ -210,7 +210,7 @@ func verdictSentence(d xsdoctor.Diagnosis) string {
 		if len(closed) == 0 {
 			var blockers []string
 			for _, f := range d.Findings {
-				if closes(f.Code) {
+				if f.Effect == xsdoctor.EffectCloses {
 					blockers = append(blockers, string(f.Code))
 				}
 			}

@@ -39,6 +39,10 @@ type Params struct {
 
 	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
 	SecretTags map[string]string
+	// KeyTags (kms:ListResourceTags) are the Decrypt request's resource tags; KeyAliases
+	// (ListAliases) its kms:ResourceAliases.
+	KeyTags    map[string]string
+	KeyAliases []string
 
 	Now time.Time
 }
@@ -140,6 +144,14 @@ func Decrypt(p Params) policy.Request {
 		ctx["kms:EncryptionContext:SecretVersionId"] = []string{p.VersionID}
 	}
 	ctx["aws:ViaAWSService"] = []string{"true"}
+	// The key's tags and aliases are the request's resource tags and kms:ResourceAliases (KMS
+	// Developer Guide: "ABAC for AWS KMS", aws:ResourceTag and kms:ResourceAliases).
+	for _, k := range sortedKeys(p.KeyTags) {
+		ctx["aws:ResourceTag/"+k] = []string{p.KeyTags[k]}
+	}
+	if len(p.KeyAliases) > 0 {
+		ctx["kms:ResourceAliases"] = append([]string(nil), p.KeyAliases...)
+	}
 	return policy.Request{
 		Principal:       p.principal(),
 		Action:          "kms:Decrypt",

@@ -110,3 +110,19 @@ func TestAKeyInAThirdAccountUsesThatAccountsOrganization(t *testing.T) {
 		t.Errorf("resource side = %s %v %v", r.ResourceAccount, r.Context["aws:ResourceAccount"], r.Context["aws:ResourceOrgID"])
 	}
 }
+
+func TestTheKMSHopCarriesTheKeysTagsAndAliases(t *testing.T) {
+	p := classic
+	p.KeyTags = map[string]string{"share": "partners"}
+	p.KeyAliases = []string{"alias/orders", "alias/shared"}
+	r := request.Decrypt(p)
+	if diff := cmp.Diff([]string{"partners"}, r.Context["aws:ResourceTag/share"]); diff != "" {
+		t.Errorf("aws:ResourceTag/share (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(p.KeyAliases, r.Context["kms:ResourceAliases"]); diff != "" {
+		t.Errorf("kms:ResourceAliases (-want +got):\n%s", diff)
+	}
+	if _, ok := request.GetSecretValue(p).Context["aws:ResourceTag/share"]; ok {
+		t.Error("the key's tags are not the secret's resource tags")
+	}
+}

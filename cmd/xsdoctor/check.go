@@ -93,16 +93,9 @@ func (f *checkFlags) runOptions(errText *xsdoctor.ErrorText, color bool) runOpti
 func diagnose(ctx context.Context, cmd string, opts probe.Options, ro runOptions, stdout io.Writer) (int, error) {
 	facts, err := probe.Gather(ctx, opts)
 	if err != nil {
-		var ue *probe.UsageError
-		if errors.As(err, &ue) {
-			msg := ue.Msg
-			if ue.Arg != "" {
-				msg = ue.Arg + ": " + msg
-			}
-			if ue.Err != nil {
-				msg += ": " + ue.Err.Error()
-			}
-			return 0, &usageError{cmd: cmd, msg: msg, hint: ue.Hint}
+		var u usage
+		if errors.As(err, &u) {
+			return 0, err // run prints it as a usage error, exit 2
 		}
 		// *probe.ProbeError, or anything else that left no facts: exit 4 (its message carries
 		// the hint).
@@ -124,7 +117,20 @@ func judge(facts xsdoctor.Facts, ro runOptions, stdout io.Writer) (int, error) {
 	if err := render(stdout, d, ro.output, ro.color); err != nil {
 		return exitCannotRun, err
 	}
-	return door.ExitCode(d), nil
+	return verdictExit(d.Verdict), nil
+}
+
+// verdictExit maps a verdict to SPEC §5: 0 open, 1 closed, 3 inconclusive (a door unknown or
+// conditional). The other two codes are the CLI's own: 2 usage, 4 could not probe.
+func verdictExit(v xsdoctor.State) int {
+	switch v {
+	case xsdoctor.StateOpen:
+		return exitOK
+	case xsdoctor.StateClosed:
+		return exitClosed
+	default:
+		return exitInconclusive
+	}
 }
 
 // recordInput adds to the facts' input what the user gave beyond the secret and the consumer: the

@@ -234,7 +234,7 @@ func workloadErrorOf(t *testing.T, s *awsemu.Scenario, i int) workloadError {
 		t.Fatalf("secret %s: %v", s.Check.Secret, aerr)
 	}
 	w := workloadError{principal: session, secret: sec.ARN, region: sec.Region, account: sec.Account}
-	dec := s.DecideGetSecretValue(awsemu.Caller{ARN: session, Account: role.Account, Role: role}, sec, time.Now())
+	dec := s.DecideGetSecretValue(awsemu.Caller{ARN: session, Account: role.Account, Role: role}, sec, awsemu.SecretRead{}, time.Now())
 	if dec.Err == nil {
 		// The read succeeds as far as anything readable goes: the error an unread RCP gives.
 		w.code = "AccessDeniedException"

@@ -9,15 +9,25 @@ import (
 	"strings"
 )
 
-// Exit codes (SPEC §5). 0, 1 and 3 come from the diagnosis (door.ExitCode); the CLI adds 2 and 4.
+// Exit codes (SPEC §5), all of them here: 0, 1 and 3 map the verdict (exitCode), 2 and 4 are the
+// CLI's own.
 const (
-	exitOK        = 0
-	exitUsage     = 2
-	exitCannotRun = 4
+	exitOK           = 0
+	exitClosed       = 1
+	exitUsage        = 2
+	exitInconclusive = 3
+	exitCannotRun    = 4
 )
 
-// usageError is a command-line mistake: it is printed with a hint and exits 2. It is the one
-// typed error that decides an exit code here (the cli/cli FlagError model).
+// usage is what every error meaning "the user typed it wrong" provides, whichever package found
+// the mistake (the CLI's own usageError, probe.UsageError): the message and a hint. run prints
+// every such error the same way and exits 2 (the cli/cli FlagError model).
+type usage interface {
+	error
+	Usage() (msg, hint string)
+}
+
+// usageError is a command-line mistake found by the CLI itself.
 type usageError struct {
 	cmd  string // "check", "demo", … or "" for the top level
 	msg  string
@@ -25,6 +35,8 @@ type usageError struct {
 }
 
 func (e *usageError) Error() string { return e.msg }
+
+func (e *usageError) Usage() (msg, hint string) { return e.msg, e.hint }
 
 func usagef(cmd, hint, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...), hint: hint}
@@ -86,15 +98,17 @@ func runWith(ctx context.Context, args []string, environ []string, stdin io.Read
 	if err == nil {
 		return code
 	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		prefix := "xsdoctor"
-		if ue.cmd != "" {
-			prefix += " " + ue.cmd
+	var u usage
+	if errors.As(err, &u) {
+		prefix := "xsdoctor " + cmd
+		var ue *usageError
+		if errors.As(err, &ue) {
+			prefix = strings.TrimSpace("xsdoctor " + ue.cmd)
 		}
-		fmt.Fprintf(stderr, "%s: %s\n", prefix, ue.msg)
-		if ue.hint != "" {
-			fmt.Fprintf(stderr, "hint: %s\n", ue.hint)
+		msg, hint := u.Usage()
+		fmt.Fprintf(stderr, "%s: %s\n", prefix, msg)
+		if hint != "" {
+			fmt.Fprintf(stderr, "hint: %s\n", hint)
 		}
 		return exitUsage
 	}

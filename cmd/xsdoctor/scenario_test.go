@@ -116,6 +116,7 @@ func runScenario(t *testing.T, file string) {
 			problems = append(problems, fmt.Sprintf("door %s is %q, want %q", id, states[id], e.Doors[id]))
 		}
 	}
+	problems = append(problems, effectProblems(d)...)
 	codes := reportCodes(d)
 	for _, want := range e.Findings {
 		if !slices.Contains(codes, want) {
@@ -155,6 +156,45 @@ func runScenario(t *testing.T, file string) {
 	if len(problems) > 0 {
 		t.Errorf("%s:\n  %s\nstderr (last lines):\n%s", s.Name, strings.Join(problems, "\n  "), lastLines(stderr.String(), 15))
 	}
+}
+
+// effectProblems checks SPEC §3's rule that states follow from effects: every finding carries one
+// of the four effects, each door's state is what its findings' effects make it, and the verdict
+// is closed when a door is closed or a top-level finding closes, else unknown when a door is
+// unknown or conditional or a top-level finding is unknown, else open.
+func effectProblems(d xsdoctor.Diagnosis) []string {
+	var problems []string
+	valid := []xsdoctor.Effect{xsdoctor.EffectCloses, xsdoctor.EffectUnknown, xsdoctor.EffectConditional, xsdoctor.EffectInfo}
+	check := func(where string, fs []xsdoctor.Finding) {
+		for _, f := range fs {
+			if !slices.Contains(valid, f.Effect) {
+				problems = append(problems, fmt.Sprintf("%s: finding %s has effect %q", where, f.Code, f.Effect))
+			}
+		}
+	}
+	want := xsdoctor.StateOpen
+	rank := map[xsdoctor.State]int{xsdoctor.StateOpen: 0, xsdoctor.StateUnknown: 1, xsdoctor.StateClosed: 2}
+	raise := func(s xsdoctor.State) {
+		if s == xsdoctor.StateConditional {
+			s = xsdoctor.StateUnknown
+		}
+		if rank[s] > rank[want] {
+			want = s
+		}
+	}
+	for _, door := range d.Doors {
+		check("door "+string(door.Door), door.Findings)
+		if got := xsdoctor.DoorState(door.Findings); got != door.State {
+			problems = append(problems, fmt.Sprintf("door %s is %s but its findings' effects make it %s", door.Door, door.State, got))
+		}
+		raise(door.State)
+	}
+	check("top level", d.Findings)
+	raise(xsdoctor.DoorState(d.Findings))
+	if d.Verdict != want {
+		problems = append(problems, fmt.Sprintf("verdict %s, but the doors and top-level effects make it %s", d.Verdict, want))
+	}
+	return problems
 }
 
 // reportCodes is every finding code in the report, doors and top level.

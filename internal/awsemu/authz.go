@@ -23,43 +23,64 @@ type Caller struct {
 
 // GetSecretValueDecision is how AWS decided a GetSecretValue, side by side.
 type GetSecretValueDecision struct {
-	Secret policy.Result  // secretsmanager:GetSecretValue, the consumer's own request
-	KMS    *policy.Result // kms:Decrypt made by Secrets Manager for the consumer; nil when not reached
-	Err    *AWSError      // nil: the value may be returned
+	Secret  policy.Result  // secretsmanager:GetSecretValue, the consumer's own request
+	KMS     *policy.Result // kms:Decrypt made by Secrets Manager for the consumer; nil when not reached
+	Version *SecretVersion // the version read; nil when not reached or not found
+	Key     *Key           // the key of the KMS hop; nil when not reached
+	Err     *AWSError      // nil: the value may be returned
 }
 
-// AuthorizeGetSecretValue decides a GetSecretValue on sec the way AWS does and returns nil or the
-// error AWS answers with (see DecideGetSecretValue).
+// SecretRead is what a GetSecretValue asks for: a version by id, by staging label, or (both
+// empty) the version staged AWSCURRENT (Secrets Manager API reference: GetSecretValue).
+type SecretRead struct {
+	VersionID    string
+	VersionStage string
+}
+
+// MessageVersionKeyMismatch is what Secrets Manager adds when the KMS hop fails on a version
+// that is not encrypted under the secret's configured key (AWS Knowledge Center: "access a
+// secret from another account", aws-semantics §3.6).
+const MessageVersionKeyMismatch = MessageKMSNotAllowed + ". This version of secret is not encrypted with the current KMS key."
+
+// AuthorizeGetSecretValue decides a GetSecretValue of the AWSCURRENT version of sec the way AWS
+// does and returns nil or the error AWS answers with (see DecideGetSecretValue).
 func (s *Scenario) AuthorizeGetSecretValue(c Caller, sec *Secret, now time.Time) *AWSError {
-	return s.DecideGetSecretValue(c, sec, now).Err
+	return s.DecideGetSecretValue(c, sec, SecretRead{}, now).Err
 }
 
 // DecideGetSecretValue follows what happens on AWS (aws-semantics §0): Secrets Manager first
 // authorizes secretsmanager:GetSecretValue with the caller's identity policies, boundary and
 // SCPs and the secret's resource policy (both sides must allow across accounts); a secret marked
-// for deletion then fails with InvalidRequestException; last, Secrets Manager calls kms:Decrypt
-// on the caller's behalf with its own request context, where the key's state, its policy and
-// grants, and again the caller's IAM side decide. A refusal there is never passed through: the
-// caller sees "Access to KMS is not allowed" (Secrets Manager User Guide: "Troubleshoot",
-// AWS Knowledge Center: cross-account secret access).
-func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, now time.Time) GetSecretValueDecision {
+// for deletion then fails with InvalidRequestException, and a version that does not exist with
+// ResourceNotFoundException; last, Secrets Manager calls kms:Decrypt on the caller's behalf with
+// its own request context, against the key that encrypts the version read (aws-semantics §3.6),
+// where the key's state, its policy and grants, and again the caller's IAM side decide. A
+// refusal there is never passed through: the caller sees "Access to KMS is not allowed"
+// (Secrets Manager User Guide: "Troubleshoot", AWS Knowledge Center: cross-account secret
+// access).
+func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, read SecretRead, now time.Time) GetSecretValueDecision {
 	var d GetSecretValueDecision
 	ident := s.identitySet(c)
-	key := sec.Key
 	p := request.Params{
-		SecretARN: sec.ARN, VersionID: sec.VersionID, Region: sec.Region,
+		SecretARN: sec.ARN, Region: sec.Region,
 		PrincipalARN: c.ARN, PrincipalAccount: c.Account,
 		PrincipalOrgID: s.OrgID(c.Account), ResourceAccount: sec.Account, ResourceOrgID: s.OrgID(sec.Account),
-		Now: now,
-	}
-	if key != nil {
-		p.KeyARN, p.KeyAccount, p.KeyOrgID = key.ARN, key.Account, s.OrgID(key.Account)
+		SecretTags: sec.Tags,
+		Now:        now,
 	}
 	if c.Role != nil {
 		p.RoleARN, p.RoleID, p.PrincipalTags = c.Role.ARN, c.Role.ID, c.Role.Tags
 	}
 
 	smReq := s.liveRequest(request.GetSecretValue(p), c)
+	// The version keys are in the request only when the client sends them (Secrets Manager
+	// service authorization reference: secretsmanager:VersionId, secretsmanager:VersionStage).
+	if read.VersionID != "" {
+		smReq.Context["secretsmanager:VersionId"] = []string{read.VersionID}
+	}
+	if read.VersionStage != "" {
+		smReq.Context["secretsmanager:VersionStage"] = []string{read.VersionStage}
+	}
 	smSet := ident
 	if sec.ResourcePolicy != nil {
 		n := sec.ResourcePolicy.Named("resource_policy")
@@ -74,10 +95,27 @@ func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, now time.Time) Ge
 		d.Err = &AWSError{Code: CodeInvalidRequest, Message: MessageMarkedDeletion}
 		return d
 	}
+	v, verr := sec.version(read)
+	if verr != nil {
+		d.Err = verr
+		return d
+	}
+	d.Version = v
+	key := sec.DecryptKey(v)
+	d.Key = key
 	kmsDenied := &AWSError{Code: CodeAccessDeniedJSON, Message: MessageKMSNotAllowed}
+	if key != sec.Key {
+		kmsDenied.Message = MessageVersionKeyMismatch
+	}
 	if key == nil {
 		d.Err = kmsDenied
 		return d
+	}
+	p.VersionID = v.ID
+	p.KeyARN, p.KeyAccount, p.KeyOrgID = key.ARN, key.Account, s.OrgID(key.Account)
+	p.KeyTags = key.Tags
+	for _, al := range s.Aliases(key.Account, key.Region, key) {
+		p.KeyAliases = append(p.KeyAliases, al.Name)
 	}
 	kmsReq := s.liveRequest(request.Decrypt(p), c)
 	kmsSet := ident
@@ -96,6 +134,26 @@ func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, now time.Time) Ge
 		d.Err = kmsDenied
 	}
 	return d
+}
+
+// version finds the version a GetSecretValue reads, with Secrets Manager's messages when there
+// is none (a secret created without a value has no AWSCURRENT version).
+func (sec *Secret) version(read SecretRead) (*SecretVersion, *AWSError) {
+	if read.VersionID != "" {
+		v := sec.VersionByID(read.VersionID)
+		if v == nil || (read.VersionStage != "" && !v.HasStage(read.VersionStage)) {
+			return nil, &AWSError{Code: CodeSecretNotFound, Message: "Secrets Manager can't find the specified secret value for VersionId: " + read.VersionID}
+		}
+		return v, nil
+	}
+	stage := read.VersionStage
+	if stage == "" {
+		stage = stageCurrent
+	}
+	if v := sec.VersionByStage(stage); v != nil {
+		return v, nil
+	}
+	return nil, &AWSError{Code: CodeSecretNotFound, Message: "Secrets Manager can't find the specified secret value for staging label: " + stage}
 }
 
 // liveRequest turns a request built for offline diagnosis into the live one: the emulator knows

@@ -82,7 +82,7 @@ func TestGetSecretValueAgreesWithEverySharedScenario(t *testing.T) {
 					want = "denied"
 				}
 			}
-			d := s.DecideGetSecretValue(sessionOf(t, s, s.Check.Consumer), checkedSecret(t, s), testNow)
+			d := s.DecideGetSecretValue(sessionOf(t, s, s.Check.Consumer), checkedSecret(t, s), SecretRead{}, testNow)
 			got := "allowed"
 			if d.Err != nil {
 				got = "denied"

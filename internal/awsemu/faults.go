@@ -1,9 +1,34 @@
 package awsemu
 
 import (
+	"net"
+	"net/http"
 	"strings"
 	"time"
 )
+
+// FaultConnectionReset is the fault error that closes the connection without an answer, as a
+// peer that crashes or a middlebox that drops the flow does (SPEC §6, "faults").
+const FaultConnectionReset = "ConnectionReset"
+
+// resetConnection closes the client's connection without writing a byte of the response. On TCP
+// the close is abortive (SO_LINGER 0), so the client reads a reset rather than a clean EOF.
+// Where the connection cannot be taken over (HTTP/2), the handler is aborted, which the server
+// answers by resetting the stream.
+func resetConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.SetLinger(0)
+	}
+	conn.Close()
+}
 
 // applyFaults plays the scenario's faults for c (SPEC §6, "faults"): every matching fault's
 // latency is waited out, then the first fault that still has failures left fails the call. A
@@ -36,6 +61,9 @@ func (s *server) applyFaults(c *call) *apiError {
 	}
 	if fail == nil {
 		return nil
+	}
+	if fail.Error == FaultConnectionReset {
+		return &apiError{Code: FaultConnectionReset}
 	}
 	code := protocolCode(c.svc, fail.Error)
 	msg := fail.Message

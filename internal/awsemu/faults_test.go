@@ -133,3 +133,76 @@ func TestLatencyFaultsDelayEveryMatchingCall(t *testing.T) {
 		t.Errorf("a cancelled call should fail in the client, not with an API error: %v", err)
 	}
 }
+
+func TestConnectionResetClosesTheConnectionWithoutAnAnswer(t *testing.T) {
+	e := startEmu(t, withFaults(`[
+		{"call": "kms:DescribeKey", "error": "ConnectionReset", "times": 1},
+		{"call": "secretsmanager:DescribeSecret", "error": "ConnectionReset"}
+	]`), Options{})
+	// One reset is retried away by the SDK, as a dropped connection is on AWS.
+	before := e.count("TrentService.DescribeKey")
+	if _, err := e.kms(e.cfg()).DescribeKey(ctx(t), &kms.DescribeKeyInput{KeyId: aws.String(cmkARN)}); err != nil {
+		t.Fatalf("one reset should be retried away: %v", err)
+	}
+	if n := e.count("TrentService.DescribeKey") - before; n != 2 {
+		t.Errorf("DescribeKey after one reset: %d requests, want 2", n)
+	}
+	// Every attempt reset: the client sees a transport error, never an AWS error code.
+	before = e.count("secretsmanager.DescribeSecret")
+	_, err := e.sm(e.cfg()).DescribeSecret(ctx(t), &secretsmanager.DescribeSecretInput{SecretId: aws.String(sharedARN)})
+	var api smithy.APIError
+	var re *awshttp.ResponseError
+	if err == nil || errors.As(err, &api) || (errors.As(err, &re) && re.HTTPStatusCode() != 0) {
+		t.Fatalf("want a transport error without a response (no status, no code), got %v", err)
+	}
+	if !strings.Contains(err.Error(), "connection reset") && !strings.Contains(err.Error(), "EOF") {
+		t.Errorf("error %q names neither a reset nor an EOF", err)
+	}
+	if n := e.count("secretsmanager.DescribeSecret") - before; n != 3 {
+		t.Errorf("a reset is retryable: %d attempts, want the configured 3", n)
+	}
+	if strings.Contains(e.log.String(), "panicked") {
+		t.Errorf("a reset is not a crash: %s", e.log.String())
+	}
+}
+
+func TestServerFaultsAre5xxInEveryProtocol(t *testing.T) {
+	e := startEmu(t, withFaults(`[
+		{"call": "kms:ListAliases", "error": "InternalFailure"},
+		{"call": "secretsmanager:DescribeSecret", "error": "ServiceUnavailable"},
+		{"call": "iam:GetRole", "error": "ServiceUnavailable"},
+		{"call": "sts:GetCallerIdentity", "error": "InternalFailure"}
+	]`), Options{})
+	cfg := e.cfg()
+	cfg.RetryMaxAttempts = 2
+	calls := []struct {
+		op     string
+		status int
+		call   func() error
+	}{
+		{"TrentService.ListAliases", 500, func() error { _, err := e.kms(cfg).ListAliases(ctx(t), &kms.ListAliasesInput{}); return err }},
+		{"secretsmanager.DescribeSecret", 503, func() error {
+			_, err := e.sm(cfg).DescribeSecret(ctx(t), &secretsmanager.DescribeSecretInput{SecretId: aws.String(sharedARN)})
+			return err
+		}},
+		{"GetRole", 503, func() error {
+			_, err := e.iam(cfg).GetRole(ctx(t), &iam.GetRoleInput{RoleName: aws.String("inspector")})
+			return err
+		}},
+		{"GetCallerIdentity", 500, func() error {
+			_, err := e.sts(cfg).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		before := e.count(c.op)
+		err := c.call()
+		var re *awshttp.ResponseError
+		if !errors.As(err, &re) || re.HTTPStatusCode() != c.status {
+			t.Errorf("%s: want HTTP %d, got %v", c.op, c.status, err)
+		}
+		if n := e.count(c.op) - before; n != 2 {
+			t.Errorf("%s: a 5xx is retried: %d attempts, want 2", c.op, n)
+		}
+	}
+}

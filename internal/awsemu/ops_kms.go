@@ -284,3 +284,54 @@ func filterID(k *Key) string {
 	}
 	return k.ARN
 }
+
+type listResourceTagsInput struct {
+	KeyID  *string `json:"KeyId"`
+	Limit  *int    `json:"Limit"`
+	Marker string  `json:"Marker"`
+}
+
+type kmsTag struct {
+	TagKey   string `json:"TagKey"`
+	TagValue string `json:"TagValue"`
+}
+
+type listResourceTagsOutput struct {
+	Tags       []kmsTag `json:"Tags"`
+	NextMarker string   `json:"NextMarker,omitempty"`
+	Truncated  bool     `json:"Truncated"`
+}
+
+// listResourceTags returns a key's tags sorted by key. It takes a key id or key ARN and answers
+// only in the key's own account: "Cross-account use: No. You cannot perform this operation on a
+// KMS key in a different AWS account" (KMS API reference: ListResourceTags).
+func (s *server) listResourceTags(c *call, body []byte) (any, *apiError) {
+	var in listResourceTagsInput
+	if e := decodeJSON(body, &in); e != nil {
+		return nil, e
+	}
+	k, e := s.key(c, in.KeyID, false)
+	if e != nil {
+		return nil, e
+	}
+	if k.Account != c.caller.Account {
+		return nil, accessDenied(c.svc, c.caller, "kms:ListResourceTags", k.ARN,
+			"because ListResourceTags cannot be called on a KMS key in another AWS account")
+	}
+	size, e := kmsLimit(s.opts.PageSize, in.Limit)
+	if e != nil {
+		return nil, e
+	}
+	all := make([]kmsTag, 0, len(k.Tags))
+	for _, name := range sortedKeys(k.Tags) {
+		all = append(all, kmsTag{TagKey: name, TagValue: k.Tags[name]})
+	}
+	items, next, ok := page(all, "ListResourceTags\x00"+k.ARN, in.Marker, size)
+	if !ok {
+		return nil, errorf("InvalidMarkerException", "The marker that specifies where pagination should next begin is not valid.")
+	}
+	if items == nil {
+		items = []kmsTag{}
+	}
+	return listResourceTagsOutput{Tags: items, NextMarker: next, Truncated: next != ""}, nil
+}

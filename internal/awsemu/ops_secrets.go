@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -39,8 +40,23 @@ type describeSecretOutput struct {
 	KmsKeyID           string              `json:"KmsKeyId,omitempty"`
 	LastChangedDate    *epoch              `json:"LastChangedDate,omitempty"`
 	DeletedDate        *epoch              `json:"DeletedDate,omitempty"`
+	Tags               []smTag             `json:"Tags,omitempty"`
 	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
 	CreatedDate        *epoch              `json:"CreatedDate,omitempty"`
+	PrimaryRegion      string              `json:"PrimaryRegion,omitempty"`
+	ReplicationStatus  []replicationStatus `json:"ReplicationStatus,omitempty"`
+}
+
+type smTag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type replicationStatus struct {
+	Region        string `json:"Region"`
+	KmsKeyID      string `json:"KmsKeyId,omitempty"`
+	Status        string `json:"Status"`
+	StatusMessage string `json:"StatusMessage,omitempty"`
 }
 
 func (s *server) describeSecret(c *call, body []byte) (any, *apiError) {
@@ -54,10 +70,28 @@ func (s *server) describeSecret(c *call, body []byte) (any, *apiError) {
 	}
 	out := describeSecretOutput{
 		ARN: sec.ARN, Name: sec.Name, Description: sec.Description,
-		KmsKeyID:           describedKeyID(sec),
-		LastChangedDate:    epochPtr(Epoch),
-		CreatedDate:        epochPtr(Epoch),
-		VersionIdsToStages: map[string][]string{sec.VersionID: {stageCurrent}},
+		KmsKeyID:        describedKeyID(sec.KMSKeyID, sec.Key),
+		LastChangedDate: epochPtr(Epoch),
+		CreatedDate:     epochPtr(Epoch),
+		PrimaryRegion:   sec.PrimaryRegion,
+	}
+	// Versions without a staging label are deprecated and left out ("VersionIdsToStages: A list
+	// of the versions of the secret that have staging labels attached": Secrets Manager API
+	// reference, DescribeSecret).
+	for _, v := range sec.Versions {
+		if len(v.Stages) > 0 {
+			if out.VersionIdsToStages == nil {
+				out.VersionIdsToStages = map[string][]string{}
+			}
+			out.VersionIdsToStages[v.ID] = v.Stages
+		}
+	}
+	for _, k := range sortedKeys(sec.Tags) {
+		out.Tags = append(out.Tags, smTag{Key: k, Value: sec.Tags[k]})
+	}
+	for _, r := range sec.Replicas {
+		out.ReplicationStatus = append(out.ReplicationStatus, replicationStatus{Region: r.Region,
+			KmsKeyID: describedKeyID(r.KMSKeyID, r.Secret.Key), Status: r.Status, StatusMessage: r.StatusMessage})
 	}
 	if sec.DeletedDate != "" {
 		// Echoed as written and never compared with the clock (SPEC §6).
@@ -69,19 +103,20 @@ func (s *server) describeSecret(c *call, body []byte) (any, *apiError) {
 	return out, nil
 }
 
-// describedKeyID is DescribeSecret.KmsKeyId: the identifier exactly as the secret was given it
-// (key id, key ARN, alias name or alias ARN), and absent when the secret uses the AWS managed key
-// aws/secretsmanager ("If the secret is encrypted with the AWS managed key aws/secretsmanager,
-// this field is omitted": Secrets Manager API reference, DescribeSecret).
-func describedKeyID(sec *Secret) string {
-	if sec.Key != nil && sec.Key.Manager == ManagerAWS {
-		for _, al := range sec.Key.Aliases {
+// describedKeyID is DescribeSecret.KmsKeyId (and ReplicationStatus[].KmsKeyId): the identifier
+// exactly as the secret was given it (key id, key ARN, alias name or alias ARN), and absent when
+// the secret uses the AWS managed key aws/secretsmanager ("If the secret is encrypted with the
+// AWS managed key aws/secretsmanager, this field is omitted": Secrets Manager API reference,
+// DescribeSecret).
+func describedKeyID(written string, key *Key) string {
+	if key != nil && key.Manager == ManagerAWS {
+		for _, al := range key.Aliases {
 			if al == AWSManagedSecretsAlias {
 				return ""
 			}
 		}
 	}
-	return sec.KMSKeyID
+	return written
 }
 
 type resourcePolicyOutput struct {
@@ -123,7 +158,9 @@ type getSecretValueOutput struct {
 }
 
 // getSecretValue is the one call authorized by policy: both sides cross-account and the KMS hop
-// Secrets Manager makes (aws-semantics §0), through the scenario model's authorizer.
+// Secrets Manager makes against the key of the version read (aws-semantics §0, §3.6), through the
+// scenario model's authorizer. The version is chosen after authorization: a caller that may not
+// read the secret learns nothing about its versions.
 func (s *server) getSecretValue(c *call, body []byte) (any, *apiError) {
 	var in getSecretValueInput
 	if e := decodeJSON(body, &in); e != nil {
@@ -133,25 +170,19 @@ func (s *server) getSecretValue(c *call, body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if e := fromModel(s.sc.AuthorizeGetSecretValue(c.authzCaller(), sec, c.now)); e != nil {
-		return nil, e
+	d := s.sc.DecideGetSecretValue(c.authzCaller(), sec, SecretRead{VersionID: in.VersionID, VersionStage: in.VersionStage}, c.now)
+	if d.Err != nil {
+		return nil, fromModel(d.Err)
 	}
-	// The version is chosen after authorization: a caller that may not read the secret learns
-	// nothing about its versions.
-	if in.VersionID != "" && in.VersionID != sec.VersionID {
-		return nil, fromModel(&AWSError{Code: CodeSecretNotFound, Message: "Secrets Manager can't find the specified secret value for VersionId: " + in.VersionID})
-	}
-	if in.VersionStage != "" && in.VersionStage != stageCurrent {
-		return nil, fromModel(&AWSError{Code: CodeSecretNotFound, Message: "Secrets Manager can't find the specified secret value for staging label: " + in.VersionStage})
-	}
-	return getSecretValueOutput{ARN: sec.ARN, Name: sec.Name, VersionID: sec.VersionID, SecretString: sec.Value,
-		VersionStages: []string{stageCurrent}, CreatedDate: epochPtr(Epoch)}, nil
+	return getSecretValueOutput{ARN: sec.ARN, Name: sec.Name, VersionID: d.Version.ID, SecretString: sec.Value,
+		VersionStages: d.Version.Stages, CreatedDate: epochPtr(Epoch)}, nil
 }
 
 type listVersionsInput struct {
-	SecretID   *string `json:"SecretId"`
-	MaxResults *int    `json:"MaxResults"`
-	NextToken  string  `json:"NextToken"`
+	SecretID          *string `json:"SecretId"`
+	MaxResults        *int    `json:"MaxResults"`
+	NextToken         string  `json:"NextToken"`
+	IncludeDeprecated bool    `json:"IncludeDeprecated"`
 }
 
 type versionEntry struct {
@@ -184,14 +215,30 @@ func (s *server) listSecretVersionIDs(c *call, body []byte) (any, *apiError) {
 		}
 		size = min(size, *in.MaxResults)
 	}
-	// A scenario secret has one version, staged AWSCURRENT (SPEC §6).
-	versions := []versionEntry{{VersionID: sec.VersionID, VersionStages: []string{stageCurrent}, CreatedDate: epochPtr(Epoch)}}
-	if sec.Key != nil {
-		versions[0].KmsKeyIDs = []string{sec.Key.ARN}
+	// Each version lists the keys that encrypt it, as key ARNs ("KmsKeyIds: The KMS keys used to
+	// encrypt the secret version": Secrets Manager API reference, SecretVersionsListEntry).
+	// Versions without a staging label are deprecated and listed only on request.
+	var versions []versionEntry
+	for _, v := range sec.Versions {
+		if len(v.Stages) == 0 && !in.IncludeDeprecated {
+			continue
+		}
+		ve := versionEntry{VersionID: v.ID, VersionStages: v.Stages, CreatedDate: epochPtr(Epoch)}
+		if ve.VersionStages == nil {
+			ve.VersionStages = []string{}
+		}
+		for _, k := range v.Keys {
+			ve.KmsKeyIDs = append(ve.KmsKeyIDs, k.ARN)
+		}
+		versions = append(versions, ve)
 	}
-	items, next, ok := page(versions, "ListSecretVersionIds\x00"+sec.ARN, in.NextToken, size)
+	listing := "ListSecretVersionIds\x00" + sec.ARN + "\x00" + strconv.FormatBool(in.IncludeDeprecated)
+	items, next, ok := page(versions, listing, in.NextToken, size)
 	if !ok {
 		return nil, errorf("InvalidNextTokenException", "The NextToken value is invalid.")
+	}
+	if items == nil {
+		items = []versionEntry{}
 	}
 	return listVersionsOutput{Versions: items, NextToken: next, ARN: sec.ARN, Name: sec.Name}, nil
 }

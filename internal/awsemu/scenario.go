@@ -62,7 +62,8 @@ type Scenario struct {
 	roles    map[string]*Role          // by role ARN (with path) and by "account/name"
 	keys     map[string]*Key           // by key ARN
 	aliases  map[string]*Alias         // by alias ARN
-	secrets  map[string]*Secret        // by full secret ARN
+	secrets  map[string]*Secret        // by full secret ARN, replicas included
+	byName   map[string]*Secret        // by "account/region/name", replicas included
 }
 
 // Account is one AWS account's state.
@@ -121,6 +122,8 @@ type Key struct {
 	Policy       *PolicyDoc `json:"policy"`
 	Grants       []*Grant   `json:"grants"`
 	DeletionDate string     `json:"deletion_date"` // RFC 3339; for PendingDeletion
+	// Tags are served by kms:ListResourceTags and are the KMS hop's aws:ResourceTag/<k>.
+	Tags map[string]string `json:"tags"`
 
 	ID      string `json:"-"`
 	Account string `json:"-"`
@@ -156,7 +159,8 @@ type Alias struct {
 	Key     *Key
 }
 
-// Secret is a Secrets Manager secret with one version, staged AWSCURRENT.
+// Secret is a Secrets Manager secret: a primary secret the scenario lists, or a replica the
+// loader derives from a primary's replicas.
 type Secret struct {
 	Region         string     `json:"region"`
 	Suffix         string     `json:"suffix"`
@@ -165,12 +169,55 @@ type Secret struct {
 	DeletedDate    string     `json:"deleted_date"` // echoed, never compared with the clock
 	Value          string     `json:"value"`
 	Description    string     `json:"description"`
+	// Tags are returned by DescribeSecret and are the request's aws:ResourceTag/<k>.
+	Tags map[string]string `json:"tags"`
+	// Versions, when the scenario lists them (nil: one derived version staged AWSCURRENT under
+	// the secret's key; empty: a secret created without a value).
+	Versions []*SecretVersion `json:"versions"`
+	Replicas []*Replica       `json:"replicas"`
 
 	Name      string `json:"-"`
 	Account   string `json:"-"`
 	ARN       string `json:"-"`
-	VersionID string `json:"-"` // the AWSCURRENT version
-	Key       *Key   `json:"-"` // the key that encrypts it (the AWS managed key when KMSKeyID is "")
+	VersionID string `json:"-"` // the AWSCURRENT version ("" when no version carries it)
+	Key       *Key   `json:"-"` // the configured key (the AWS managed key when KMSKeyID is "")
+	// PrimaryRegion is set on a replica (the primary's region) and on a primary that has
+	// replicas (its own region), as DescribeSecret shows it.
+	PrimaryRegion string  `json:"-"`
+	Primary       *Secret `json:"-"` // for a replica, the secret it replicates
+
+	derivedVersion bool // the scenario listed no versions: one was derived
+}
+
+// SecretVersion is one version of a secret, with its staging labels and the keys that encrypt
+// it (ListSecretVersionIds: VersionStages, KmsKeyIds).
+type SecretVersion struct {
+	ID        string   `json:"id"`
+	Stages    []string `json:"stages"`
+	KMSKeyID  string   `json:"kms_key_id"`
+	KMSKeyIDs []string `json:"kms_key_ids"`
+
+	Keys []*Key `json:"-"` // resolved, in the order given; never empty after loading
+}
+
+// HasStage reports whether the version carries the staging label stage.
+func (v *SecretVersion) HasStage(stage string) bool {
+	for _, s := range v.Stages {
+		if s == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// Replica is a region a secret is replicated to (DescribeSecret: ReplicationStatus).
+type Replica struct {
+	Region        string `json:"region"`
+	KMSKeyID      string `json:"kms_key_id"` // echoed in ReplicationStatus exactly as written
+	Status        string `json:"status"`     // InSync (default), InProgress or Failed
+	StatusMessage string `json:"status_message"`
+
+	Secret *Secret `json:"-"` // the replica secret the loader derives
 }
 
 // Fault makes matching calls fail or wait (SPEC §6 "faults").
@@ -208,6 +255,9 @@ type Expect struct {
 type PolicyDoc struct {
 	Text   json.RawMessage
 	Parsed *policy.Document
+
+	// compact is the document without insignificant whitespace, the form whose size AWS limits.
+	compact []byte
 }
 
 // String returns the document text.

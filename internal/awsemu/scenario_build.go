@@ -1,9 +1,10 @@
 package awsemu
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
-	"time"
 
 	"github.com/xsdoctor/xsdoctor/policy"
 )
@@ -46,6 +47,7 @@ func (b *builder) build() {
 	s.keys = map[string]*Key{}
 	s.aliases = map[string]*Alias{}
 	s.secrets = map[string]*Secret{}
+	s.byName = map[string]*Secret{}
 	b.management = map[string]string{}
 
 	if s.Name == "" {
@@ -92,21 +94,34 @@ func (b *builder) build() {
 	b.expect()
 }
 
-// parse parses a policy document with the size limit AWS enforces (0: none checked).
+// parse parses a policy document with the size limit AWS enforces (0: none checked). The size is
+// measured as AWS measures it, without insignificant whitespace ("IAM doesn't count white space
+// when calculating the size of a policy": IAM User Guide, "IAM and AWS STS quotas"), so a legal
+// compact document is never refused for the indentation the loader adds. A document whose
+// indented form would pass the limit is served compact instead, as it would have been written.
 func (b *builder) parse(path string, doc *PolicyDoc, limit int) {
 	if len(doc.Text) == 0 {
 		b.fail(path, "required: a policy document")
 		return
 	}
-	var (
-		parsed *policy.Document
-		err    error
-	)
-	if limit > 0 {
-		parsed, err = policy.ParseLimit(string(doc.Text), limit)
-	} else {
-		parsed, err = policy.Parse(string(doc.Text))
+	if doc.compact == nil {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, doc.Text); err != nil {
+			b.fail(path, "policy document: %v", err)
+			return
+		}
+		doc.compact = buf.Bytes()
 	}
+	if limit > 0 {
+		if n := len(doc.compact); n > limit {
+			b.fail(path, "%v: %d bytes without whitespace, limit %d (KMS key policies: 32 KB; Secrets Manager resource policies: 20 KB)", policy.ErrTooLarge, n, limit)
+			return
+		}
+		if len(doc.Text) > limit {
+			doc.Text = doc.compact
+		}
+	}
+	parsed, err := policy.Parse(string(doc.Text))
 	if err != nil {
 		b.fail(path, "%v", err)
 		return
@@ -219,11 +234,7 @@ func (b *builder) role(a *Account, name string) {
 		b.parse(path+".inline_policies."+pn, &doc, 0)
 		r.InlinePolicies[pn] = doc
 	}
-	for k, v := range r.Tags {
-		if len(k) == 0 || len(k) > 128 || len(v) > 256 {
-			b.fail(path+".tags."+k, "a tag key is 1-128 characters and a value at most 256")
-		}
-	}
+	b.tags(path+".tags", r.Tags)
 	for i, c := range r.DeniedCalls {
 		if !callRe.MatchString(c) {
 			b.fail(fmt.Sprintf("%s.denied_calls[%d]", path, i), "%q is not service:Operation (e.g. kms:GetKeyPolicy)", c)
@@ -236,40 +247,6 @@ func (b *builder) role(a *Account, name string) {
 	}
 	b.s.roles[r.ARN] = r
 	b.s.roles[a.ID+"/"+name] = r
-}
-
-func (b *builder) secret(a *Account, name string) {
-	path := "accounts." + a.ID + ".secrets." + name
-	sec := a.Secrets[name]
-	if sec == nil {
-		b.fail(path, "want an object, got null")
-		return
-	}
-	if !secretRe.MatchString(name) {
-		b.fail(path, "%q is not a secret name (1-512 of letters, digits and /_+=.@-)", name)
-	}
-	if sec.Region == "" {
-		sec.Region = b.s.Region
-	} else if !regionRe.MatchString(sec.Region) {
-		b.fail(path+".region", "%q is not a region name", sec.Region)
-	}
-	if sec.Suffix == "" {
-		sec.Suffix = SecretSuffix(a.ID, sec.Region, name)
-	} else if !suffixRe.MatchString(sec.Suffix) {
-		b.fail(path+".suffix", "%q is not six letters or digits", sec.Suffix)
-	}
-	if sec.DeletedDate != "" {
-		if _, err := time.Parse(time.RFC3339, sec.DeletedDate); err != nil {
-			b.fail(path+".deleted_date", "want an RFC 3339 time such as 2026-11-01T00:00:00Z")
-		}
-	}
-	sec.Name, sec.Account = name, a.ID
-	sec.ARN = "arn:aws:secretsmanager:" + sec.Region + ":" + a.ID + ":secret:" + name + "-" + sec.Suffix
-	sec.VersionID = VersionID(sec.ARN)
-	if sec.ResourcePolicy != nil {
-		b.parse(path+".resource_policy", sec.ResourcePolicy, policy.MaxSecretPolicyBytes)
-	}
-	b.s.secrets[sec.ARN] = sec
 }
 
 // references resolves what an account's roles and secrets point at; a reference to something no
@@ -292,31 +269,9 @@ func (b *builder) references(id string) {
 		}
 	}
 	for _, name := range sortedKeys(a.Secrets) {
-		sec := a.Secrets[name]
-		if sec == nil {
-			continue
+		if sec := a.Secrets[name]; sec != nil {
+			b.secretKeys("accounts."+id+".secrets."+name, sec)
 		}
-		path := "accounts." + id + ".secrets." + name + ".kms_key_id"
-		ref := sec.KMSKeyID
-		if ref == "" {
-			ref = AWSManagedSecretsAlias
-		}
-		// The AWS managed key exists once a secret uses it, whether by omission or by naming its
-		// alias (Secrets Manager User Guide: "Secret encryption and decryption").
-		if acct, region, aliasName, ok := aliasRef(ref, id, sec.Region); ok && aliasName == AWSManagedSecretsAlias && b.s.Accounts[acct] != nil {
-			b.awsManagedKey(acct, region)
-		}
-		k, err := b.s.resolveKey(ref, id, sec.Region)
-		if err != nil {
-			b.fail(path, "%s: no key the scenario defines (add it under accounts.<id>.keys)", err.Message)
-			continue
-		}
-		// Secrets Manager uses a key in the secret's own region; CreateSecret refuses another
-		// (Secrets Manager User Guide: "Secret encryption and decryption").
-		if k.Region != sec.Region {
-			b.fail(path, "the key is in %s; Secrets Manager encrypts a secret with a key in its own region (%s)", k.Region, sec.Region)
-		}
-		sec.Key = k
 	}
 }
 

@@ -33,6 +33,11 @@ func pathPrefix(path string) string {
 }
 
 func (d *decoder) decodeRoot(data []byte, s *Scenario) {
+	if off := checkDepth(data, maxDepth); off >= 0 {
+		line := bytes.Count(data[:off], []byte("\n")) + 1
+		d.fail("", "nested deeper than %d levels at line %d (byte %d); no scenario nests that deep", maxDepth, line, off)
+		return
+	}
 	if !json.Valid(data) {
 		var v any
 		err := json.Unmarshal(data, &v)
@@ -164,19 +169,58 @@ func (d *decoder) object(path string, raw json.RawMessage, kind string) (map[str
 }
 
 // decodePolicy keeps a policy document's text, re-indented so that statement line numbers in
-// MatchedStatements refer to the text GetKeyPolicy and friends return. Parsing happens in the
-// builder, which knows the size limit that applies.
+// MatchedStatements refer to the text GetKeyPolicy and friends return, and its compact form, whose
+// size AWS limits. Parsing happens in the builder, which knows the size limit that applies.
+// String values are kept exactly as written, escapes included: policy text may hold any JSON
+// string, control characters too, as AWS's may.
 func (d *decoder) decodePolicy(path string, raw json.RawMessage, doc *PolicyDoc) {
 	if kind := jsonKind(raw); kind != "object" {
 		d.fail(path, "want a policy document (a JSON object), got %s", kind)
 		return
 	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(raw), "", "  "); err != nil {
+	var compact, indented bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
 		d.fail(path, "policy document: %v", err)
 		return
 	}
-	doc.Text = buf.Bytes()
+	if err := json.Indent(&indented, compact.Bytes(), "", "  "); err != nil {
+		d.fail(path, "policy document: %v", err)
+		return
+	}
+	doc.Text, doc.compact = indented.Bytes(), compact.Bytes()
+}
+
+// maxDepth bounds how deeply a scenario file may nest arrays and objects. A scenario nests about
+// a dozen levels (a condition value inside a policy inside a key inside an account); the bound is
+// checked by one linear scan before anything is decoded, so a hostile file fails at once instead
+// of making every later step work on each level.
+const maxDepth = 64
+
+// checkDepth returns the offset at which data first nests deeper than limit, or -1.
+func checkDepth(data []byte, limit int) int {
+	depth, inString, escaped := 0, false, false
+	for i, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > limit {
+				return i
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return -1
 }
 
 func sortedKeys[V any](m map[string]V) []string {

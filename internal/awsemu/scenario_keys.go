@@ -132,6 +132,7 @@ func (b *builder) key(a *Account, name string) {
 		k.Policy = &PolicyDoc{Text: []byte(DefaultKeyPolicy(a.ID))}
 	}
 	b.parse(path+".policy", k.Policy, policy.MaxKeyPolicyBytes)
+	b.tags(path+".tags", k.Tags)
 	for i, al := range k.Aliases {
 		b.alias(fmt.Sprintf("%s.aliases[%d]", path, i), k, al)
 	}

@@ -69,11 +69,7 @@ func (s *Scenario) Secret(secretID, callerAccount, callerRegion string) (*Secret
 }
 
 func (s *Scenario) secretByName(account, region, name string, notFound *AWSError) (*Secret, *AWSError) {
-	a := s.Accounts[account]
-	if a == nil {
-		return nil, notFound
-	}
-	if sec := a.Secrets[name]; sec != nil && sec.Region == region {
+	if sec := s.byName[account+"/"+region+"/"+name]; sec != nil {
 		return sec, nil
 	}
 	return nil, notFound

@@ -48,6 +48,23 @@ type Options struct {
 	// RawPolicyVersionDocuments makes GetPolicyVersion return its Document as raw JSON instead
 	// of URL-encoded, as moto does (wire.md), so clients are tested against both encodings.
 	RawPolicyVersionDocuments bool
+	// Record, when set, is called once per request after it was answered, with when it started
+	// and ended: tests read from it how a client spreads its calls over time (how many rounds
+	// of dependent calls it needs, whether it asks the same question twice). It may be called
+	// from many goroutines at once.
+	Record func(Recorded)
+}
+
+// Recorded is one request as the emulator answered it (Options.Record).
+type Recorded struct {
+	Service   string // e.g. "kms", "secretsmanager", "iam", "sts", "organizations"
+	Operation string // e.g. "GetKeyPolicy"
+	Caller    string // the caller's ARN; empty when the request could not be attributed
+	Request   string // the request body: the operation's parameters (credentials are in headers)
+	Start     time.Time
+	End       time.Time
+	Status    int
+	ErrorCode string
 }
 
 // server is the emulator's http.Handler.
@@ -91,6 +108,7 @@ type call struct {
 	signedWith string
 	sourceIP   string
 	userAgent  string
+	body       []byte // the request body once read (for Options.Record)
 }
 
 // authzCaller is the caller as the policy engine sees it, with what the request itself tells:
@@ -125,6 +143,7 @@ var (
 		"kms:GetKeyPolicy":                    (*server).getKeyPolicy,
 		"kms:ListGrants":                      (*server).listGrants,
 		"kms:ListAliases":                     (*server).listAliases,
+		"kms:ListResourceTags":                (*server).listResourceTags,
 		"organizations:DescribeOrganization":  (*server).describeOrganization,
 	}
 	queryOps = map[string]queryHandler{
@@ -156,11 +175,21 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A bug in an operation must still answer in AWS's error shape, never with a dropped
 		// connection the SDK would retry or an HTML page.
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p) // a deliberate reset (faults): the server drops the connection
+			}
 			s.logf("awsemu: %s panicked (request %s): %v", c.name(), c.requestID, p)
 			s.fail(w, c, errorf("InternalFailure", "The request processing has failed because of an unknown error, exception or failure."))
 		}
 	}()
 	status, code := s.serve(w, r, c)
+	if s.opts.Record != nil {
+		rec := Recorded{Service: string(c.svc), Operation: c.op, Request: string(c.body), Start: start, End: time.Now(), Status: status, ErrorCode: code}
+		if c.caller != nil {
+			rec.Caller = c.caller.ARN
+		}
+		s.opts.Record(rec)
+	}
 	if s.opts.Debug {
 		caller := "-"
 		if c.caller != nil {
@@ -178,6 +207,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, c *call) (int, st
 		e := errorf("SerializationException", "could not read the request body: %v", err)
 		return s.fail(w, c, e)
 	}
+	c.body = body
 
 	var params form
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
@@ -218,6 +248,10 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, c *call) (int, st
 		return s.fail(w, c, e)
 	}
 	if e := s.applyFaults(c); e != nil {
+		if e.Code == FaultConnectionReset {
+			resetConnection(w)
+			return 0, e.Code
+		}
 		return s.fail(w, c, e)
 	}
 	// sts:GetCallerIdentity needs no permission and works even under an explicit deny (STS API
