@@ -334,7 +334,11 @@ func errorCode(text string, start int) string {
 		for k > 0 && isCodeByte(before[k-1]) {
 			k--
 		}
-		if c := before[k:]; len(c) > 3 && c[0] >= 'A' && c[0] <= 'Z' {
+		// A qualified exception type (Amazon.SecretsManager.Model.AccessDeniedException) ends
+		// with the code.
+		c := before[k:]
+		c = c[strings.LastIndexByte(c, '.')+1:]
+		if len(c) > 3 && c[0] >= 'A' && c[0] <= 'Z' {
 			return c
 		}
 	}
