@@ -186,19 +186,14 @@ func (c *check) otherPrincipal(p string) string {
 
 // roleOf returns the account and role name of a role ARN (any path) or an assumed-role session ARN.
 func roleOf(arn string) (account, name string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return "", "", false
-	}
-	account, res := parts[4], parts[5]
+	a := parseARN(arn)
 	switch {
-	case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
-		res = strings.TrimPrefix(res, "role/")
-		return account, res[strings.LastIndexByte(res, '/')+1:], true
-	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
-		res = strings.TrimPrefix(res, "assumed-role/")
-		name, _, _ := strings.Cut(res, "/")
-		return account, name, name != ""
+	case a.service == "iam" && strings.HasPrefix(a.resource, "role/"):
+		res := strings.TrimPrefix(a.resource, "role/")
+		return a.account, res[strings.LastIndexByte(res, '/')+1:], true
+	case a.service == "sts" && strings.HasPrefix(a.resource, "assumed-role/"):
+		name, _, _ := strings.Cut(strings.TrimPrefix(a.resource, "assumed-role/"), "/")
+		return a.account, name, name != ""
 	}
 	return "", "", false
 }
@@ -213,11 +208,7 @@ var (
 // instance's role where a pod's own role was meant, an ECS task execution role, a CloudFormation
 // service role. It reads only names, so it says "looks like".
 func standIn(e xsdoctor.ErrorText) string {
-	parts := strings.SplitN(e.Principal, ":", 6)
-	if len(parts) != 6 {
-		return ""
-	}
-	res := parts[5]
+	res := parseARN(e.Principal).resource
 	role, session := "", ""
 	if r, ok := strings.CutPrefix(res, "assumed-role/"); ok {
 		role, session, _ = strings.Cut(r, "/")
