@@ -259,7 +259,15 @@ func (c *check) pointsElsewhere(e xsdoctor.ErrorText, m *xsdoctor.ErrorMatch, ot
 	}
 	session := "A session policy passed when the workload's session was created (AssumeRole's Policy or PolicyArns, or a web identity or SSO session) narrows it and no IAM API shows it: find the AssumeRole event of the session in CloudTrail and read its requestParameters.policy and policyArns."
 	vpce := "A Secrets Manager VPC endpoint policy in account " + first(c.consumer, "of the consumer") + " can deny calls that go through it: aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws." + first(c.region, "REGION") + ".secretsmanager shows each endpoint's PolicyDocument."
-	guard := "A resource control policy in the owner's organization or a service control policy in the consumer's can deny the read and cannot be read from a member account" + residualNote(d) + ": someone in the management account can list them (aws organizations list-policies-for-target)."
+	guardrails := "A resource control policy in the owner's organization or a service control policy in the consumer's"
+	switch e.PolicyType {
+	case xsdoctor.PolicyRCP:
+		guardrails = "A resource control policy of the owner's organization (on the root, an OU or account " + first(c.owner, "of the owner") + ")"
+	case xsdoctor.PolicySCP:
+		guardrails = "A service control policy of the consumer's organization (on the root, an OU or account " + first(c.consumer, "of the consumer") + ")"
+	}
+	guard := guardrails + " can deny the read and cannot be read from a member account" + residualNote(d) +
+		": someone in the management account can list them (aws organizations list-policies-for-target)."
 	switch e.PolicyType {
 	case xsdoctor.PolicySession:
 		why = append(why, session, vpce, guard)
