@@ -66,3 +66,14 @@ func TestParseTimeIsLinear(t *testing.T) {
 		t.Errorf("4x the input took %v against %v: not linear", large, small)
 	}
 }
+
+// BenchmarkParse parses every corpus file once per iteration.
+func BenchmarkParse(b *testing.B) {
+	cases := loadCorpusTB(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, c := range cases {
+			_, _ = Parse(c.input)
+		}
+	}
+}
