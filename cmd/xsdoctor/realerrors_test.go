@@ -52,12 +52,12 @@ func normalizeRealError(s string) string {
 	return requestID.ReplaceAllString(s, "${1}00000000-0000-0000-0000-000000000000")
 }
 
-// TestRealClientErrors makes aws-sdk-go-v2 and the AWS CLI (botocore) read a secret they are
+// TestRealClientErrors makes aws-sdk-go-v2, the AWS CLI and boto3 (botocore) read a secret they are
 // refused, from the emulator, as the consumer's own session; keeps what they print in the corpus
 // (-update rewrites it; otherwise the live text must equal the stored one, so the corpus cannot
 // rot); and feeds the stored text back through "demo --from-error", which must reach the same
-// diagnosis as the plain run. Without the aws command the CLI half is skipped, except under
-// CI=true, where it fails.
+// diagnosis as the plain run. Without the aws command (or python3 with boto3) that client is
+// skipped, except under CI=true, where it fails.
 func TestRealClientErrors(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	empty := filepath.Join(t.TempDir(), "empty")
@@ -79,6 +79,9 @@ func TestRealClientErrors(t *testing.T) {
 			captured := map[string]string{"aws-sdk-go-v2": goSDKError(t, srv.URL, creds, s.Check.Secret)}
 			if cli, ok := cliError(t, srv.URL, creds, s.Check.Secret, empty); ok {
 				captured["aws-cli"] = cli
+			}
+			if py, ok := boto3Error(t, srv.URL, creds, s.Check.Secret, empty); ok {
+				captured["botocore"] = py
 			}
 			for client, text := range captured {
 				path := filepath.Join(realCorpus, "real-"+client+"-"+rc.name+".txtar")
@@ -183,6 +186,40 @@ func cliError(t *testing.T, endpoint string, c aws.Credentials, secret, emptyCon
 		t.Fatalf("aws printed a result on stdout: the read was not refused")
 	}
 	return normalizeRealError(stderr.String()), true
+}
+
+// boto3Error is the last line of the traceback a Python workload logs when boto3 is refused: the
+// ClientError with its message (the frames above it name this machine's paths, so they are left
+// out).
+func boto3Error(t *testing.T, endpoint string, c aws.Credentials, secret, emptyConfig string) (string, bool) {
+	t.Helper()
+	bin, err := exec.LookPath("python3")
+	if err == nil {
+		err = exec.Command(bin, "-c", "import boto3").Run()
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 with boto3 is not installed; under CI=true botocore's real error text must be checked: %v", err)
+		}
+		t.Logf("skipping boto3: %v", err)
+		return "", false
+	}
+	script := "import boto3\nboto3.client('secretsmanager', region_name='us-east-1').get_secret_value(SecretId='" + secret + "')\n"
+	cmd := exec.Command(bin, "-c", script)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_ENDPOINT_URL=" + endpoint,
+		"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_SESSION_TOKEN=" + c.SessionToken,
+		"AWS_CONFIG_FILE=" + emptyConfig, "AWS_SHARED_CREDENTIALS_FILE=" + emptyConfig, "AWS_EC2_METADATA_DISABLED=true"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("boto3 read %s: the read was not refused", secret)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "botocore.exceptions.ClientError: ") {
+		t.Fatalf("boto3's traceback does not end in a ClientError:\n%s", stderr.String())
+	}
+	return last + "\n", true
 }
 
 func writeRealCorpus(t *testing.T, path, client string, rc realCase, text string, want xsdoctor.ErrorText) {
