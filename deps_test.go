@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -59,15 +61,20 @@ func deps(t *testing.T, pkg string) map[string]bool {
 func TestDependencyRules(t *testing.T) {
 	rules := []struct {
 		pkg    string
-		stdlib bool // nothing but the standard library
-		// vocabulary: with stdlib, the root package (itself stdlib only) is allowed too
-		vocabulary bool
-		forbid     []string // import path prefixes that must not appear among the deps
+		stdlib bool     // nothing but the standard library (and allow)
+		allow  []string // module packages a stdlib-only package may still use
+		forbid []string // import path prefixes that must not appear among the deps
 	}{
 		{pkg: module, stdlib: true},
-		{pkg: module + "/policy", stdlib: true},
-		{pkg: module + "/errtext", stdlib: true, vocabulary: true},
-		{pkg: module + "/factsfile", stdlib: true, vocabulary: true},
+		{pkg: module + "/arn", stdlib: true},
+		// The engine may split ARNs with the one ARN type, itself standard library only.
+		{pkg: module + "/policy", stdlib: true, allow: []string{module + "/arn"}},
+		{pkg: module + "/scenarios", stdlib: true},
+		// The error-text parser and the facts format: the vocabulary and the standard library.
+		{pkg: module + "/errtext", stdlib: true, allow: []string{module, module + "/arn"}},
+		{pkg: module + "/factsfile", stdlib: true, allow: []string{module, module + "/arn"}},
+		// The code reference: the vocabulary and the standard library only.
+		{pkg: module + "/explain", forbid: []string{"github.com/aws/", "github.com/google/", "github.com/rogpeppe/", "golang.org/", module + "/policy", module + "/request", module + "/probe", module + "/door", module + "/report", module + "/internal/", module + "/cmd/", module + "/scenarios"}},
 		{pkg: module + "/request", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/report"}},
 		{pkg: module + "/door", forbid: []string{"github.com/aws/", module + "/probe", module + "/report", module + "/internal/awsemu", module + "/cmd/"}},
 		{pkg: module + "/report", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/policy", module + "/internal/awsemu", module + "/cmd/", "golang.org/x/term"}},
@@ -79,7 +86,7 @@ func TestDependencyRules(t *testing.T) {
 				if dep == r.pkg {
 					continue
 				}
-				if r.stdlib && !std && !(r.vocabulary && dep == module) {
+				if r.stdlib && !std && !slices.Contains(r.allow, dep) {
 					t.Errorf("%s depends on %s, but may use only the standard library", r.pkg, dep)
 				}
 				for _, f := range r.forbid {
@@ -247,4 +254,57 @@ func codeConstants(t *testing.T) map[string]bool {
 		t.Fatalf("found only %d Code constants in xsdoctor.go", len(out))
 	}
 	return out
+}
+
+// productionFiles calls fn with every non-test Go file of the module, by package.
+func productionFiles(t *testing.T, fn func(pkg, file string, src []byte)) {
+	t.Helper()
+	for _, l := range goList(t, "-f", "{{.ImportPath}}|{{.Dir}}|{{join .GoFiles \" \"}}", "./...") {
+		parts := strings.SplitN(l, "|", 3)
+		pkg, dir, files := parts[0], parts[1], strings.Fields(parts[2])
+		for _, f := range files {
+			src, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(pkg, f, src)
+		}
+	}
+}
+
+// TestOnlyTheRequestPackageBuildsRequests: the request Secrets Manager makes is built in one
+// place, request.Build, from the facts (style.md, "One home per concept"), so the simulator and
+// the local evaluation are asked the same question. The emulator is the one other builder: it
+// authorizes live calls from its scenario's state through request's own functions.
+func TestOnlyTheRequestPackageBuildsRequests(t *testing.T) {
+	builders := map[string]bool{module + "/request": true, module + "/internal/awsemu": true}
+	productionFiles(t, func(pkg, file string, src []byte) {
+		if builders[pkg] {
+			return
+		}
+		if m := requestLiteral.Find(src); m != nil {
+			t.Errorf("%s/%s builds a request (%s): use request.Build(facts)", pkg, file, bytes.TrimSpace(m))
+		}
+	})
+}
+
+// requestLiteral matches a request built by hand: a Params or Request literal (not a slice of
+// them), or a call of the builders request.Build wraps.
+var requestLiteral = regexp.MustCompile(`(^|[^\]\w])(request\.Params|policy\.Request)\{|request\.(GetSecretValue|Decrypt)\(`)
+
+// arnSplit matches the ways code splits an ARN by hand: into its six fields at the colons, or
+// colon by colon. (Cutting "service:Operation" once is not an ARN and is left alone.)
+var arnSplit = regexp.MustCompile(`strings\.SplitN\([^,()]+, ":", [56]\)|strings\.Split\([^,()]+, ":"\)|IndexByte\([^,()]+, ':'\)`)
+
+// TestOnlyTheARNPackageSplitsARNs: an ARN has one home, package arn; every other production file
+// asks it for the partition, service, region, account or resource.
+func TestOnlyTheARNPackageSplitsARNs(t *testing.T) {
+	productionFiles(t, func(pkg, file string, src []byte) {
+		if pkg == module+"/arn" {
+			return
+		}
+		if m := arnSplit.Find(src); m != nil {
+			t.Errorf("%s/%s splits at colons (%s): use package arn", pkg, file, m)
+		}
+	})
 }

@@ -1,5 +1,7 @@
 package xsdoctor
 
+import "slices"
+
 // Facts is everything the probe read from AWS, and everything it failed to read. door.Check is a
 // pure function of it. A failed read is recorded as a *ReadError next to the fact it would have
 // produced; it makes a door unknown, it never aborts the run.
@@ -51,6 +53,9 @@ type Account struct {
 	// Management is true when the account is its organization's management account (SCPs do
 	// not apply to it).
 	Management bool `json:"management,omitempty"`
+	// ManagementAccount is the organization's management account id (DescribeOrganization's
+	// MasterAccountId, which every member may read): where SCPs and RCPs are changed.
+	ManagementAccount string `json:"management_account,omitempty"`
 }
 
 // ReadError records a read that failed: which call, the AWS error code, and the IAM action the
@@ -63,22 +68,41 @@ type ReadError struct {
 	Action  string `json:"action,omitempty"` // the IAM action that was missing, e.g. "kms:GetKeyPolicy"
 }
 
-// Secret is what DescribeSecret and GetResourcePolicy said.
+// Secret is what DescribeSecret and GetResourcePolicy said. ARN, Partition, Account and Region are
+// the subject, normalised once by the probe from the (resolved) secret ARN: every later layer
+// reads them here and never parses the input again.
 type Secret struct {
-	ARN     string `json:"arn"`
-	Name    string `json:"name"`
-	Account string `json:"account"`
-	Region  string `json:"region"`
+	ARN       string `json:"arn"`
+	Name      string `json:"name"`
+	Partition string `json:"partition"` // aws, aws-cn or aws-us-gov
+	Account   string `json:"account"`
+	Region    string `json:"region"`
 	// KMSKeyID is DescribeSecret.KmsKeyId exactly as returned: key id, key ARN, alias name, alias
 	// ARN, or empty when the secret uses the AWS managed key aws/secretsmanager.
 	KMSKeyID string `json:"kms_key_id,omitempty"`
 	// DeletedDate is DescribeSecret.DeletedDate (RFC 3339) when deletion is scheduled.
 	DeletedDate string `json:"deleted_date,omitempty"`
-	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId).
-	VersionID string            `json:"version_id,omitempty"`
-	Tags      map[string]string `json:"tags,omitempty"`
-	NotFound  bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
-	Err       *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
+	// VersionID is the AWSCURRENT version id (the encryption context's SecretVersionId); empty
+	// when the secret has none (NoCurrentVersion) or when neither DescribeSecret nor
+	// ListSecretVersionIds could tell it.
+	VersionID string `json:"version_id,omitempty"`
+	// Versions is every version ListSecretVersionIds listed (deprecated ones included), with
+	// the keys that encrypt it as AWS returned them; VersionsErr says why it could not be read.
+	Versions    []Version  `json:"versions,omitempty"`
+	VersionsErr *ReadError `json:"versions_error,omitempty"`
+	// NoCurrentVersion is true when the secret was read and no version is staged AWSCURRENT (a
+	// secret created without a value): GetSecretValue fails with ResourceNotFoundException.
+	NoCurrentVersion bool `json:"no_current_version,omitempty"`
+	// KMSKeyARN is the configured key (KMSKeyID) resolved to its ARN, when it could be: compared
+	// with the keys of AWSCURRENT, it tells whether the current version is under another key.
+	KMSKeyARN string `json:"kms_key_arn,omitempty"`
+	// PrimaryRegion is DescribeSecret.PrimaryRegion: set when this secret is a replica.
+	PrimaryRegion string `json:"primary_region,omitempty"`
+	// Replicas is the primary's ReplicationStatus, each replica's key read in its own region.
+	Replicas []Replica         `json:"replicas,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+	NotFound bool              `json:"not_found,omitempty"` // DescribeSecret said ResourceNotFoundException
+	Err      *ReadError        `json:"error,omitempty"`     // DescribeSecret failed
 	// Policy is the resource policy text; empty with PolicyErr nil means the secret has none.
 	Policy    string     `json:"policy,omitempty"`
 	PolicyErr *ReadError `json:"policy_error,omitempty"`
@@ -99,6 +123,36 @@ type Key struct {
 	PolicyErr *ReadError `json:"policy_error,omitempty"`
 	Grants    []Grant    `json:"grants,omitempty"`
 	GrantsErr *ReadError `json:"grants_error,omitempty"`
+	// Tags (kms:ListResourceTags) and Aliases (kms:ListAliases for the key) fill the KMS hop's
+	// aws:ResourceTag/* and kms:ResourceAliases; TagsErr and AliasesErr say why they are unknown.
+	Tags       map[string]string `json:"tags,omitempty"`
+	TagsErr    *ReadError        `json:"tags_error,omitempty"`
+	Aliases    []string          `json:"aliases,omitempty"`
+	AliasesErr *ReadError        `json:"aliases_error,omitempty"`
+}
+
+// Version is one secret version as ListSecretVersionIds listed it.
+type Version struct {
+	ID     string   `json:"id"`
+	Stages []string `json:"stages"`
+	// KMSKeyIDs are the keys that encrypt the version, in whatever form AWS returned them (key
+	// id, key ARN, alias name or alias ARN); empty on older APIs and emulators that omit them,
+	// and then the secret's configured key decides.
+	KMSKeyIDs []string `json:"kms_key_ids,omitempty"`
+}
+
+// HasStage reports whether the version carries the staging label.
+func (v Version) HasStage(stage string) bool { return slices.Contains(v.Stages, stage) }
+
+// Replica is one entry of the primary's DescribeSecret.ReplicationStatus.
+type Replica struct {
+	Region string `json:"region"`
+	// KMSKeyID is ReplicationStatus[].KmsKeyId as returned; empty means the AWS managed key
+	// aws/secretsmanager of the replica's region.
+	KMSKeyID string `json:"kms_key_id,omitempty"`
+	Status   string `json:"status,omitempty"`
+	// Key is the replica's key, read in its region (nil when it was not read).
+	Key *Key `json:"key,omitempty"`
 }
 
 // Grant is one KMS grant on the key.
@@ -113,14 +167,18 @@ type Grant struct {
 
 // Role is the consumer principal's role and every policy that shapes its identity side.
 type Role struct {
-	ARN      string            `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
-	Name     string            `json:"name"`
-	Path     string            `json:"path,omitempty"`
-	ID       string            `json:"id,omitempty"`      // RoleId, AROA…
-	Session  string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
-	Tags     map[string]string `json:"tags,omitempty"`
-	Err      *ReadError        `json:"error,omitempty"`    // GetRole failed
-	Policies []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
+	ARN string `json:"arn"` // role ARN with path (from GetRole; derived from the input when unread)
+	// PathInferred is true when ARN was derived from an assumed-role session ARN because GetRole
+	// could not be read: a session ARN carries no path (IAM User Guide, "IAM identifiers"), so
+	// the role's path, and with it aws:PrincipalArn, is unknown.
+	PathInferred bool              `json:"path_inferred,omitempty"`
+	Name         string            `json:"name"`
+	Path         string            `json:"path,omitempty"`
+	ID           string            `json:"id,omitempty"`      // RoleId, AROA…
+	Session      string            `json:"session,omitempty"` // the session name when the input was an assumed-role ARN
+	Tags         map[string]string `json:"tags,omitempty"`
+	Err          *ReadError        `json:"error,omitempty"`    // GetRole failed
+	Policies     []Policy          `json:"policies,omitempty"` // inline and attached, in a stable order
 	// PolicyErrs lists reads of the role's policies that failed (list or get); any one makes the
 	// identity side incomplete.
 	PolicyErrs []ReadError `json:"policy_errors,omitempty"`

@@ -158,6 +158,18 @@ type SecretSummary struct {
 	Account string      `json:"account"`
 	Region  string      `json:"region"`
 	KMSKey  *KeySummary `json:"kms_key,omitempty"`
+	// PrimaryRegion is set when the secret checked is a replica; Replicas lists the primary's
+	// replicas, Versions every version read, with the keys that encrypt it.
+	PrimaryRegion string           `json:"primary_region,omitempty"`
+	Replicas      []ReplicaSummary `json:"replicas,omitempty"`
+	Versions      []Version        `json:"versions,omitempty"`
+}
+
+// ReplicaSummary is one replica of the secret as the primary's DescribeSecret lists it.
+type ReplicaSummary struct {
+	Region   string `json:"region"`
+	KMSKeyID string `json:"kms_key_id,omitempty"` // empty: the AWS managed key of that region
+	Status   string `json:"status,omitempty"`
 }
 
 // KeySummary identifies the key that encrypts the secret.

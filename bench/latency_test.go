@@ -50,8 +50,12 @@ type benchScenario struct {
 
 var benchScenarios = []benchScenario{
 	// The shared baseline, unchanged but for the latency: the consumer role has one inline
-	// policy, so its side is AssumeRole → ListRolePolicies → GetRolePolicy.
-	{"shared-baseline", "testdata/shared-baseline-latency-50ms.json", 3, 15},
+	// policy, so its side is AssumeRole → ListRolePolicies → GetRolePolicy. The owner side sets
+	// the floor: the KMS simulation is asked with the key's tags and aliases (SPEC §3, the
+	// simulator's context entries are exactly the known keys of the request door evaluates),
+	// which are read with the key: AssumeRole → DescribeSecret → ListResourceTags →
+	// SimulatePrincipalPolicy.
+	{"shared-baseline", "testdata/shared-baseline-latency-50ms.json", 4, 15},
 	// The same with the consumer's KMS statement moved into a customer managed policy under
 	// /apps/: AssumeRole → ListAttachedRolePolicies → GetPolicy → GetPolicyVersion.
 	{"inline-and-managed", "testdata/inline-and-managed-latency-50ms.json", 4, 17},

@@ -18,6 +18,10 @@ func (c *check) consumerDoor() xsdoctor.Door {
 	d := xsdoctor.Door{Door: xsdoctor.DoorConsumerIAM}
 	r := c.f.Role
 
+	if re := r.Err; re != nil && re.Call == "iam:GetRole" && re.Code == "NoSuchEntity" {
+		d.Findings = append(d.Findings, c.consumerNotFound(re))
+		return d
+	}
 	ids, boundary, problems := c.identity()
 	var gaps []string
 	var gapErrs []xsdoctor.ReadError
@@ -155,7 +159,9 @@ func (c *check) judge(req policy.Request, ids []policy.Named, boundary *policy.N
 			a.noAllow = append(a.noAllow, c.iamNoSecret(res, ids))
 		}
 	default:
-		if f := c.conditionalFinding("The consumer-iam door ("+req.Action+")", res); f != nil {
+		if f := c.unreadFinding("The consumer-iam door ("+req.Action+")", xsdoctor.IAMUnreadable, req, res); f != nil {
+			a.conditional = append(a.conditional, *f)
+		} else if f := c.conditionalFinding("The consumer-iam door ("+req.Action+")", res); f != nil {
 			a.conditional = append(a.conditional, *f)
 		}
 	}
@@ -214,4 +220,25 @@ func (c *check) boundaryBlocks(req policy.Request, ids []policy.Named, boundary 
 	}
 	without := policy.Evaluate(req, policy.Set{Identity: ids, Resource: &policy.Named{Name: assumedResource, Doc: allowAllResource}})
 	return res.Decision == policy.ImplicitDeny && without.Decision == policy.Allow
+}
+
+// consumerNotFound is CONSUMER_NOT_FOUND: GetRole answered NoSuchEntity, so no role of that name
+// exists in the consumer account and nothing can read the secret as it (IAM API reference,
+// GetRole). It closes consumer-iam; granting the inspector more would change nothing.
+func (c *check) consumerNotFound(re *xsdoctor.ReadError) xsdoctor.Finding {
+	return xsdoctor.Finding{
+		Code:     xsdoctor.ConsumerNotFound,
+		Effect:   xsdoctor.EffectCloses,
+		Summary:  fmt.Sprintf("The consumer role %s does not exist in account %s (iam:GetRole: NoSuchEntity)", c.roleARN, c.consumer),
+		Detail:   "Check the role name in --consumer against the workload's real role, e.g. the ARN in the AccessDenied message. A role deleted and re-created under the same name is a new principal: resource policies that named the old one hold its unique id.",
+		Evidence: []xsdoctor.Evidence{{Source: "iam:GetRole " + c.f.Role.Name, Note: readErrText(re)}},
+		Fix: &xsdoctor.Fix{
+			Account: c.consumer,
+			Where:   "the consumer principal " + c.principal(),
+			Steps: []string{
+				"Run xsdoctor again with --consumer set to the principal the AccessDenied message names (the workload's real role).",
+				"If the role was deleted, re-create it in account " + c.consumer + " (or restore the Terraform that defines it), then re-save the secret and key policies that name it: they still hold the deleted role's unique id.",
+			},
+		},
+	}
 }

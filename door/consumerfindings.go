@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -34,9 +35,9 @@ func simEvidence(sim *xsdoctor.Simulation) xsdoctor.Evidence {
 }
 
 func (c *check) scpDeny(req policy.Request, sim *xsdoctor.Simulation) xsdoctor.Finding {
-	// SCPs are changed in the organization's management account, whose id a member account
-	// cannot see; name the organization instead.
-	acct := "management account of " + first(c.f.Consumer.OrgID, "the consumer's organization")
+	// SCPs are changed in the organization's management account; DescribeOrganization tells
+	// every member its id (MasterAccountId). Only when that read failed is it named by words.
+	acct := first(c.f.Consumer.ManagementAccount, "management account of "+first(c.f.Consumer.OrgID, "the consumer's organization"))
 	return xsdoctor.Finding{
 		Code:   xsdoctor.IAMSCPDeny,
 		Effect: xsdoctor.EffectCloses,
@@ -188,31 +189,32 @@ func (c *check) iamNoSecret(res policy.Result, ids []policy.Named) xsdoctor.Find
 // secretNearMiss says why an identity Resource pattern almost names the secret: the name without
 // its random suffix, or the right name in the wrong region or account (Secrets Manager User
 // Guide, "Troubleshooting": ARNs end in a hyphen and six characters). "" when it is unrelated.
-func secretNearMiss(pattern, arn string) string {
-	if policy.MatchWildcard(pattern, arn, false) {
+func secretNearMiss(pattern, secret string) string {
+	if policy.MatchWildcard(pattern, secret, false) {
 		return ""
 	}
-	p, a := parseARN(pattern), parseARN(arn)
-	if p.service != "secretsmanager" || a.service == "" {
+	p, _ := arn.Split(pattern)
+	a, _ := arn.Split(secret)
+	if p.Service != "secretsmanager" || a.Service == "" {
 		return ""
 	}
-	base := a.resource // secret:NAME-XXXXXX
+	base := a.Resource // secret:NAME-XXXXXX
 	if i := strings.LastIndex(base, "-"); i > 0 && len(base)-i == 7 {
 		base = base[:i]
 	}
-	suffixless := p.resource == base
-	if !suffixless && !policy.MatchWildcard(p.resource, a.resource, false) {
+	suffixless := p.Resource == base
+	if !suffixless && !policy.MatchWildcard(p.Resource, a.Resource, false) {
 		return "" // another secret
 	}
 	var what []string
 	if suffixless {
 		what = append(what, "the secret's name without its 6-character suffix (use "+base+"-?????? or the full ARN)")
 	}
-	if !policy.MatchWildcard(p.region, a.region, false) {
-		what = append(what, "region "+p.region+" instead of "+a.region)
+	if !policy.MatchWildcard(p.Region, a.Region, false) {
+		what = append(what, "region "+p.Region+" instead of "+a.Region)
 	}
-	if !policy.MatchWildcard(p.account, a.account, false) {
-		what = append(what, "account "+p.account+" instead of "+a.account)
+	if !policy.MatchWildcard(p.Account, a.Account, false) {
+		what = append(what, "account "+p.Account+" instead of "+a.Account)
 	}
 	if len(what) == 0 {
 		return ""
@@ -244,7 +246,7 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 				case !strings.HasPrefix(r, "arn:"):
 					e.Note = "a key id or alias name is not an ARN and never matches"
 					alias = append(alias, e)
-				case parseARN(r).service == "kms":
+				case isKMS(r):
 					e.Note = "does not cover the key (check the account and region)"
 					other = append(other, e)
 				}
@@ -285,7 +287,9 @@ func (c *check) iamNoKMS(res policy.Result, ids []policy.Named) xsdoctor.Finding
 // local one. A conditional local answer, or a simulator that named missing context, is not
 // compared: the simulator fills in nothing it was not given.
 func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, local policy.Decision, res policy.Result) *xsdoctor.Finding {
-	if sim == nil || len(res.Conditional) > 0 {
+	if sim == nil || len(res.Conditional) > 0 || len(sim.MissingContext) > 0 {
+		// The simulator was not asked the whole question: it lacked context keys it needed
+		// (MissingContextValues), so its answer is no disagreement.
 		return nil
 	}
 	if sim.AllowedByOrganizations != nil && !*sim.AllowedByOrganizations ||
@@ -315,4 +319,10 @@ func (c *check) compareSimulation(req policy.Request, sim *xsdoctor.Simulation, 
 			{Source: "local evaluation", Note: fmt.Sprintf("%s on %s: %s", req.Action, req.Resource, local)},
 		},
 	}
+}
+
+// isKMS reports whether a Resource pattern is a KMS ARN.
+func isKMS(pattern string) bool {
+	a, ok := arn.Split(pattern)
+	return ok && a.Service == "kms"
 }

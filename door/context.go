@@ -3,9 +3,9 @@ package door
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 	"github.com/xsdoctor/xsdoctor/request"
 )
@@ -26,6 +26,9 @@ type check struct {
 	// could not be read: the path is then missing (IAM User Guide, "IAM identifiers").
 	roleGuessed bool
 	ids         consumerIDs
+
+	// unread are the context keys left unknown by reads that failed (request.Unread).
+	unread []request.UnreadKey
 
 	getSecret policy.Request // the consumer's secretsmanager:GetSecretValue
 	decrypt   policy.Request // the kms:Decrypt Secrets Manager makes for it
@@ -68,56 +71,22 @@ func mustParse(text string) *policy.Document {
 	return d
 }
 
+// newCheck reads the subject the probe normalised into the facts, and builds the two requests
+// with request.Build, the same builder whose known keys the probe gave the simulator.
 func newCheck(f xsdoctor.Facts) *check {
 	c := &check{f: f, sources: map[string]string{}, parsed: map[string]parsedPolicy{}}
-	c.secretARN = first(f.Secret.ARN, f.Input.SecretARN, f.Input.SecretArg)
-	sa := parseARN(c.secretARN)
-	c.region = first(f.Input.Region, f.Secret.Region, sa.region)
-	c.partition = first(sa.partition, "aws")
-	c.owner = first(f.Owner.ID, f.Secret.Account, sa.account)
+	c.secretARN, c.region, c.partition, c.owner = f.Secret.ARN, f.Secret.Region, f.Secret.Partition, f.Secret.Account
 	c.keyARN = f.Key.ARN
-	ka := parseARN(c.keyARN)
-	c.keyAcct = first(f.Key.Account, ka.account, c.owner)
-	c.roleARN = first(f.Role.ARN, roleFromSession(f.Input.ConsumerArg))
-	c.roleGuessed = strings.Contains(f.Input.ConsumerArg, ":assumed-role/") && (f.Role.ARN == "" || f.Role.Err != nil)
-	c.consumer = first(f.Consumer.ID, parseARN(first(f.Input.ConsumerArg, c.roleARN)).account)
+	c.keyAcct = first(f.Key.Account, c.owner)
+	c.roleARN, c.roleGuessed = f.Role.ARN, f.Role.PathInferred
+	c.consumer = f.Consumer.ID
 	session := ""
-	if strings.Contains(f.Input.ConsumerArg, ":assumed-role/") {
+	if a, ok := arn.Split(f.Input.ConsumerArg); ok && a.IsAssumedRole() {
 		session = f.Input.ConsumerArg
 	}
 	c.ids = consumerIDs{Partition: c.partition, Account: c.consumer, RoleARN: c.roleARN, SessionARN: session, RoleID: f.Role.ID}
-
-	var now time.Time
-	if f.Now != "" {
-		now, _ = time.Parse(time.RFC3339, f.Now)
-	}
-	keyOrg, keyOrgUnknown := f.Owner.OrgID, f.Owner.OrgErr != nil
-	if f.KeyOwner != nil {
-		keyOrg, keyOrgUnknown = f.KeyOwner.OrgID, f.KeyOwner.OrgErr != nil
-	}
-	p := request.Params{
-		SecretARN:           c.secretARN,
-		VersionID:           f.Secret.VersionID,
-		Region:              c.region,
-		KeyARN:              c.keyARN,
-		KeyAccount:          c.keyAcct,
-		PrincipalARN:        first(f.Input.ConsumerArg, c.roleARN),
-		RoleARN:             c.roleARN,
-		RoleID:              f.Role.ID,
-		PrincipalAccount:    c.consumer,
-		PrincipalTags:       f.Role.Tags,
-		PrincipalOrgID:      f.Consumer.OrgID,
-		PrincipalOrgUnknown: f.Consumer.OrgErr != nil,
-		ResourceAccount:     c.owner,
-		ResourceOrgID:       f.Owner.OrgID,
-		ResourceOrgUnknown:  f.Owner.OrgErr != nil,
-		KeyOrgID:            keyOrg,
-		KeyOrgUnknown:       keyOrgUnknown,
-		Now:                 now,
-		SecretTags:          f.Secret.Tags,
-	}
-	c.getSecret = request.GetSecretValue(p)
-	c.decrypt = request.Decrypt(p)
+	c.getSecret, c.decrypt = request.Build(f)
+	c.unread = request.Unread(f)
 	return c
 }
 
@@ -237,27 +206,6 @@ func readErrText(e *xsdoctor.ReadError) string {
 		s += " (the inspector needs " + e.Action + ")"
 	}
 	return s
-}
-
-type arnParts struct{ partition, service, region, account, resource string }
-
-func parseARN(arn string) arnParts {
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) < 6 || f[0] != "arn" {
-		return arnParts{}
-	}
-	return arnParts{partition: f[1], service: f[2], region: f[3], account: f[4], resource: f[5]}
-}
-
-// roleFromSession derives the role ARN from an assumed-role session ARN. The path is lost in a
-// session ARN (IAM User Guide, "IAM identifiers"); GetRole supplies it when it could be read.
-func roleFromSession(arn string) string {
-	a := parseARN(arn)
-	if a.service != "sts" || !strings.HasPrefix(a.resource, "assumed-role/") {
-		return arn
-	}
-	parts := strings.Split(strings.TrimPrefix(a.resource, "assumed-role/"), "/")
-	return "arn:" + a.partition + ":iam::" + a.account + ":role/" + parts[0]
 }
 
 func first(vals ...string) string {

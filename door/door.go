@@ -41,7 +41,13 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	case c.awsManaged():
 		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: "AWS"}
 	}
-	d.Doors = []xsdoctor.Door{c.keyDoor(), c.secretDoor(), c.consumerDoor()}
+	d.Secret.PrimaryRegion, d.Secret.Versions = f.Secret.PrimaryRegion, f.Secret.Versions
+	for _, r := range f.Secret.Replicas {
+		d.Secret.Replicas = append(d.Secret.Replicas, xsdoctor.ReplicaSummary{Region: r.Region, KMSKeyID: r.KMSKeyID, Status: r.Status})
+	}
+	keyDoor := c.keyDoor()
+	c.versionFindings(&keyDoor)
+	d.Doors = []xsdoctor.Door{keyDoor, c.secretDoor(), c.consumerDoor()}
 	for i := range d.Doors {
 		if d.Doors[i].Findings == nil {
 			d.Doors[i].Findings = []xsdoctor.Finding{}
@@ -86,7 +92,11 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 				Note: "resolved with the owner account's credentials"}},
 		})
 	}
-	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner {
+	if f := c.noCurrentVersion(); f != nil {
+		d.Findings = append(d.Findings, *f)
+	}
+	// Only a key in a third account needs --key-role: the consumer's own account is read anyway.
+	if c.keyARN != "" && c.keyAcct != "" && c.owner != "" && c.keyAcct != c.owner && c.keyAcct != c.consumer {
 		d.Findings = append(d.Findings, xsdoctor.Finding{
 			Code:     xsdoctor.KeyInOtherAccount,
 			Effect:   xsdoctor.EffectInfo,
@@ -98,6 +108,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	for _, af := range sortedAssumeFailures(f.AssumeFailures) {
 		d.Findings = append(d.Findings, assumeFinding(af))
 	}
+	d.Findings = append(d.Findings, c.replicaFindings()...)
 
 	d.Verdict = verdict(d.Doors, d.Findings)
 	if c.roleGuessed {

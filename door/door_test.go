@@ -39,6 +39,95 @@ const (
 func doorCases() []doorCase {
 	return []doorCase{
 		{
+			name: "AWSCURRENT under another key than the configured one is judged on the version's key",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.KMSKeyARN = "arn:aws:kms:us-east-1:111111111111:key/new-key"
+				f.Secret.Versions = []xsdoctor.Version{{ID: versionID, Stages: []string{"AWSCURRENT"}, KMSKeyIDs: []string{keyARN}}}
+				f.Key.Policy = doc(rootStatement)
+			},
+			doors: [3]xsdoctor.State{closed, open, open}, exit: 1,
+			codes: []xsdoctor.Code{xsdoctor.VersionKeyMismatch, xsdoctor.KeyPolicyNoAllow},
+		},
+		{
+			name: "a version key mismatch on an open door is information",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.KMSKeyARN = "arn:aws:kms:us-east-1:111111111111:key/new-key"
+				f.Secret.Versions = []xsdoctor.Version{{ID: versionID, Stages: []string{"AWSCURRENT"}, KMSKeyIDs: []string{keyARN}}}
+			},
+			doors: [3]xsdoctor.State{open, open, open}, exit: 0,
+			codes: []xsdoctor.Code{xsdoctor.VersionKeyMismatch},
+		},
+		{
+			name: "a secret without an AWSCURRENT version cannot be read whatever the doors say",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.VersionID, f.Secret.NoCurrentVersion = "", true
+				f.Secret.Versions = []xsdoctor.Version{}
+			},
+			doors: [3]xsdoctor.State{open, open, open}, exit: 1,
+			codes: []xsdoctor.Code{xsdoctor.SecretNoCurrentVersion},
+		},
+		{
+			name: "an unread version id leaves a key policy conditioned on it unknown, not closed",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.VersionID = ""
+				f.Secret.VersionsErr = denied("secretsmanager:ListSecretVersionIds", "secretsmanager:ListSecretVersionIds")
+				f.Key.Policy = doc(rootStatement, `{"Sid": "PinnedVersion", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringEquals": {"kms:EncryptionContext:SecretVersionId": "`+versionID+`"}}}`)
+			},
+			doors: [3]xsdoctor.State{unk, open, open}, exit: 3,
+			codes:  []xsdoctor.Code{xsdoctor.KeyPolicyUnreadable},
+			absent: []xsdoctor.Code{xsdoctor.KeyPolicyConditionMismatch, xsdoctor.DoorConditional},
+		},
+		{
+			name: "a secret policy naming the role with its path is unknown when GetRole could not tell the path",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Role = xsdoctor.Role{ARN: "arn:aws:iam::222222222222:role/orders-api-task", Name: "orders-api-task", Session: "i-0a1b2c3d",
+					PathInferred: true, Err: denied("iam:GetRole", "iam:GetRole")}
+				f.Secret.Policy = doc(`{"Sid": "OrdersApiOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"ArnEquals": {"aws:PrincipalArn": "` + roleARN + `"}}}`)
+				f.Simulations = nil
+			},
+			doors: [3]xsdoctor.State{open, unk, unk}, exit: 3,
+			codes:  []xsdoctor.Code{xsdoctor.SecretPolicyUnreadable},
+			absent: []xsdoctor.Code{xsdoctor.SecretPolicyNoAllow},
+		},
+		{
+			name: "a consumer role that does not exist closes consumer-iam",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Role = xsdoctor.Role{ARN: roleARN, Name: "orders-api-task", Err: &xsdoctor.ReadError{Call: "iam:GetRole", Code: "NoSuchEntity"}}
+				f.Simulations = nil
+			},
+			doors: [3]xsdoctor.State{open, open, closed}, exit: 1,
+			codes:  []xsdoctor.Code{xsdoctor.ConsumerNotFound},
+			absent: []xsdoctor.Code{xsdoctor.IAMUnreadable},
+		},
+		{
+			name: "a key in the consumer's own account is not in another account",
+			mutate: func(f *xsdoctor.Facts) {
+				k := "arn:aws:kms:us-east-1:222222222222:key/fd0eaa2d-086e-411a-a247-f3b4694542c1"
+				f.Key.ARN, f.Key.Account = k, consumer
+			},
+			absent: []xsdoctor.Code{xsdoctor.KeyInOtherAccount},
+			doors:  [3]xsdoctor.State{open, open, open}, exit: 0,
+		},
+		{
+			name: "a stale unique id in a statement that would not admit the consumer anyway is not the reason",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Secret.Policy = doc(
+					`{"Sid": "OldBatchJob", "Effect": "Allow", "Principal": {"AWS": "AROAOLDROLEDELETED0001"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-batch"}}}`,
+					`{"Sid": "OrdersFromOrg", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-other"}}}`)
+			},
+			doors: [3]xsdoctor.State{open, closed, open}, exit: 1,
+			codes:  []xsdoctor.Code{xsdoctor.SecretPolicyConditionMismatch},
+			absent: []xsdoctor.Code{xsdoctor.SecretPolicyStalePrincipal},
+		},
+		{
+			name: "a simulator that lacked context keys does not disagree",
+			mutate: func(f *xsdoctor.Facts) {
+				f.Simulations[1] = xsdoctor.Simulation{Action: "kms:Decrypt", Resource: keyARN, Decision: "implicitDeny", MissingContext: []string{"kms:EncryptionContext:SecretARN"}}
+			},
+			doors: [3]xsdoctor.State{open, open, open}, exit: 0,
+			absent: []xsdoctor.Code{xsdoctor.SimulationDisagrees},
+		},
+		{
 			name:   "all three doors open when both accounts trust each other and the role allows both actions",
 			mutate: func(f *xsdoctor.Facts) {},
 			doors:  [3]xsdoctor.State{open, open, open}, exit: 0,
@@ -218,15 +307,18 @@ func doorCases() []doorCase {
 			fixHas: map[xsdoctor.Code][]string{xsdoctor.SecretPolicyExplicitDeny: {`"ArnNotLike"`, `"aws:PrincipalArn"`, roleARN}},
 		},
 		{
-			name: "a deny on aws:PrincipalOrgID is conditional when the consumer's organization could not be read",
+			// SPEC §3: a failed DescribeOrganization makes the doors that depend on an org key
+			// unknown, naming the call — not conditional, which is for context nobody can know.
+			name: "a deny on aws:PrincipalOrgID is unknown when the consumer's organization could not be read",
 			mutate: func(f *xsdoctor.Facts) {
 				f.Consumer.OrgID = ""
 				f.Consumer.OrgErr = denied("organizations:DescribeOrganization", "organizations:DescribeOrganization")
 				f.Secret.Policy = doc(secretAllow, `{"Sid": "DenyOutsideOrganization", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-7fq2k9xw3m"}}}`)
 			},
-			doors: [3]xsdoctor.State{open, cond, open}, exit: 3,
-			codes:    []xsdoctor.Code{xsdoctor.DoorConditional},
-			evidence: []wantEvidence{{code: xsdoctor.DoorConditional, sid: "DenyOutsideOrganization", index: 2, condition: "aws:PrincipalOrgID", expected: "o-7fq2k9xw3m"}},
+			doors: [3]xsdoctor.State{open, unk, open}, exit: 3,
+			codes:    []xsdoctor.Code{xsdoctor.SecretPolicyUnreadable},
+			absent:   []xsdoctor.Code{xsdoctor.DoorConditional},
+			evidence: []wantEvidence{{code: xsdoctor.SecretPolicyUnreadable, sid: "DenyOutsideOrganization", index: 2, condition: "aws:PrincipalOrgID", expected: "o-7fq2k9xw3m"}},
 		},
 		{
 			name: "a secret policy still naming a deleted role by its unique id is stale",

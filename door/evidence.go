@@ -164,12 +164,3 @@ func sortEvidence(ev []xsdoctor.Evidence) []xsdoctor.Evidence {
 
 // principal names the consumer in summaries: the principal as given, or its role.
 func (c *check) principal() string { return first(c.f.Input.ConsumerArg, c.roleARN) }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -46,7 +46,7 @@ func working() xsdoctor.Facts {
 		Owner:    xsdoctor.Account{ID: owner, OrgID: "o-7fq2k9xw3m"},
 		Consumer: xsdoctor.Account{ID: consumer, OrgID: "o-7fq2k9xw3m"},
 		Secret: xsdoctor.Secret{
-			ARN: secretARN, Name: "prod/orders/postgres", Account: owner, Region: "us-east-1",
+			ARN: secretARN, Name: "prod/orders/postgres", Partition: "aws", Account: owner, Region: "us-east-1",
 			KMSKeyID: keyARN, VersionID: versionID, Policy: doc(secretAllow),
 		},
 		Key: xsdoctor.Key{

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 // This file sets the error the workload logged (--from-error, Facts.Input.Error) beside the
@@ -185,17 +186,12 @@ func (c *check) otherPrincipal(p string) string {
 }
 
 // roleOf returns the account and role name of a role ARN (any path) or an assumed-role session ARN.
-func roleOf(arn string) (account, name string, ok bool) {
-	a := parseARN(arn)
-	switch {
-	case a.service == "iam" && strings.HasPrefix(a.resource, "role/"):
-		res := strings.TrimPrefix(a.resource, "role/")
-		return a.account, res[strings.LastIndexByte(res, '/')+1:], true
-	case a.service == "sts" && strings.HasPrefix(a.resource, "assumed-role/"):
-		name, _, _ := strings.Cut(strings.TrimPrefix(a.resource, "assumed-role/"), "/")
-		return a.account, name, name != ""
+func roleOf(s string) (account, name string, ok bool) {
+	a, _ := arn.Split(s)
+	if !a.IsRole() && !a.IsAssumedRole() {
+		return "", "", false
 	}
-	return "", "", false
+	return a.Account, a.RoleName(), a.RoleName() != ""
 }
 
 var (
@@ -208,13 +204,8 @@ var (
 // instance's role where a pod's own role was meant, an ECS task execution role, a CloudFormation
 // service role. It reads only names, so it says "looks like".
 func standIn(e xsdoctor.ErrorText) string {
-	res := parseARN(e.Principal).resource
-	role, session := "", ""
-	if r, ok := strings.CutPrefix(res, "assumed-role/"); ok {
-		role, session, _ = strings.Cut(r, "/")
-	} else if r, ok := strings.CutPrefix(res, "role/"); ok {
-		role = r[strings.LastIndexByte(r, '/')+1:]
-	}
+	a, _ := arn.Split(e.Principal)
+	role, session := a.RoleName(), a.Session()
 	switch {
 	case instanceSession.MatchString(session):
 		return "The principal is an EC2 instance's role (session " + session + "): a pod on EKS whose own role (IRSA or EKS Pod Identity) is not in effect falls back to its node's instance role. If the workload is a pod, check its service account and its role, not this one."

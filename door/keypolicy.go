@@ -75,6 +75,10 @@ func (c *check) keyDoor() xsdoctor.Door {
 		d.Findings = append(d.Findings, c.keyExplicitDeny(res))
 		return d
 	case policy.ImplicitDeny:
+		if f := c.guessedRoleMiss("The key-policy door", xsdoctor.KeyPolicyUnreadable, res); f != nil {
+			d.Findings = append(d.Findings, *f)
+			return d
+		}
 		if k.GrantsErr != nil {
 			d.Findings = append(d.Findings, c.keyUnreadable("no key-policy statement allows the consumer and the grants, which could, were not read: "+readErrText(k.GrantsErr), k.GrantsErr))
 			return d
@@ -93,7 +97,9 @@ func (c *check) keyDoor() xsdoctor.Door {
 		d.Findings = append(d.Findings, c.keyUnreadable(why, k.Err))
 		return d
 	}
-	if f := c.conditionalFinding("The key-policy door", res); f != nil {
+	if f := c.unreadFinding("The key-policy door", xsdoctor.KeyPolicyUnreadable, c.decrypt, res); f != nil {
+		d.Findings = append(d.Findings, *f)
+	} else if f := c.conditionalFinding("The key-policy door", res); f != nil {
 		d.Findings = append(d.Findings, *f)
 	} else {
 	}

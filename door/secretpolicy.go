@@ -61,7 +61,15 @@ func (c *check) secretDoor() xsdoctor.Door {
 		d.Findings = append(d.Findings, c.secretExplicitDeny(res))
 		return d
 	case res.Decision == policy.ImplicitDeny && !same:
+		if f := c.guessedRoleMiss("The secret-policy door", xsdoctor.SecretPolicyUnreadable, res); f != nil {
+			d.Findings = append(d.Findings, *f)
+			return d
+		}
 		d.Findings = append(d.Findings, c.secretNoAllow(res))
+		return d
+	}
+	if f := c.unreadFinding("The secret-policy door", xsdoctor.SecretPolicyUnreadable, c.getSecret, res); f != nil {
+		d.Findings = append(d.Findings, *f)
 		return d
 	}
 	if f := c.conditionalFinding("The secret-policy door", res); f != nil {
@@ -143,7 +151,7 @@ func (c *check) secretNoAllow(res policy.Result) xsdoctor.Finding {
 			continue
 		}
 		for _, p := range s.Principals {
-			if policy.IsUniqueID(p) && p != c.f.Role.ID {
+			if policy.IsUniqueID(p) && p != c.f.Role.ID && c.staleWouldAdmit(s.Index) {
 				e := c.rawEvidence(secretPolicyName, s, "Principal "+p+" is a unique id: the role or user it named was deleted, and IAM can no longer map it back to an ARN")
 				e.Expected = c.roleARN
 				if c.f.Role.ID != "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 // maxDepth bounds how many times a JSON string is itself decoded as JSON (a LookupEvents result's
@@ -214,8 +215,8 @@ func fromEvent(ev map[string]any, format string, depth int) (xsdoctor.ErrorText,
 		}
 		if ref := secretOf(ev); ref != "" {
 			partition := "aws"
-			if a, ok := splitARN(e.Principal); ok {
-				partition = a.partition
+			if a, ok := arn.Split(e.Principal); ok {
+				partition = a.Partition
 			}
 			if p, ok := strings.CutPrefix(ref, ssmPrefix); ok {
 				ref = p

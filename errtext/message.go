@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 // The phrases of IAM's access-denied message ("Troubleshoot access denied error messages", IAM
@@ -245,17 +246,17 @@ func (m match) result(format string) xsdoctor.ErrorText {
 // setSecretFromResource fills the secret fields from a resource ARN: a secret ARN, or an SSM
 // parameter that references a secret.
 func setSecretFromResource(e *xsdoctor.ErrorText, resource string) {
-	a, ok := splitARN(resource)
+	a, ok := arn.Split(resource)
 	if !ok {
 		return
 	}
 	switch {
-	case a.service == "secretsmanager" && strings.HasPrefix(a.resource, "secret:"):
-		e.Secret, e.SecretARN, e.Region, e.Account = resource, resource, a.region, a.account
-	case a.service == "ssm" && strings.HasPrefix(a.resource, "parameter"):
-		name := strings.TrimPrefix(a.resource, "parameter")
+	case a.Service == "secretsmanager" && strings.HasPrefix(a.Resource, "secret:"):
+		e.Secret, e.SecretARN, e.Region, e.Account = resource, resource, a.Region, a.Account
+	case a.Service == "ssm" && strings.HasPrefix(a.Resource, "parameter"):
+		name := strings.TrimPrefix(a.Resource, "parameter")
 		if ref, ok := strings.CutPrefix(name, ssmPrefix); ok {
-			setSecretFromReference(e, ref, a.region, a.account, a.partition)
+			setSecretFromReference(e, ref, a.Region, a.Account, a.Partition)
 		}
 	}
 }
@@ -298,7 +299,7 @@ func firstSecretARN(text string) string {
 			continue
 		}
 		a := trimTrailing(token(text, lo+j))
-		if p, ok := splitARN(a); ok && p.service == "secretsmanager" && strings.HasPrefix(p.resource, "secret:") && len(p.resource) > len("secret:") {
+		if p, ok := arn.Split(a); ok && p.Service == "secretsmanager" && strings.HasPrefix(p.Resource, "secret:") && len(p.Resource) > len("secret:") {
 			return a
 		}
 	}
@@ -406,17 +407,6 @@ func tokenByte(b byte) bool {
 // trimTrailing drops the sentence punctuation a log may put after an ARN.
 func trimTrailing(s string) string {
 	return strings.TrimRight(s, ".:")
-}
-
-// arnParts is arn:partition:service:region:account:resource.
-type arnParts struct{ partition, service, region, account, resource string }
-
-func splitARN(s string) (arnParts, bool) {
-	p := strings.SplitN(s, ":", 6)
-	if len(p) != 6 || p[0] != "arn" || p[1] == "" || p[2] == "" {
-		return arnParts{}, false
-	}
-	return arnParts{p[1], p[2], p[3], p[4], p[5]}, true
 }
 
 func hasPrefixFold(s, prefix string) bool {

@@ -1,20 +1,14 @@
 package policy
 
-import "strings"
+import (
+	"strings"
 
-// arnParts splits an ARN into its six colon-separated components; the resource part keeps any
-// further colons. ok is false when s has fewer than six components.
-func arnParts(s string) (parts [6]string, ok bool) {
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(s, ':')
-		if j < 0 {
-			return parts, false
-		}
-		parts[i], s = s[:j], s[j+1:]
-	}
-	parts[5] = s
-	return parts, true
-}
+	"github.com/xsdoctor/xsdoctor/arn"
+)
+
+// arnParts splits an ARN, or an ARN pattern, into its six colon-separated components (arn.Fields,
+// the one place ARNs are split).
+func arnParts(s string) ([6]string, bool) { return arn.Fields(s) }
 
 // arnMatcher matches ARNs the way Resource and the Arn* condition operators do: "Each of the six
 // colon-delimited components of the ARN is checked separately and each can include multi-character

@@ -32,8 +32,9 @@ func (e *evaluation) init(req Request, set Set) {
 	for k, v := range req.Context {
 		e.addCtx(ctxEntry{key: k, vals: v, implied: -1})
 	}
-	// Keys SPEC §7 implies from the principal unless the request gives them.
-	if e.w.arn != "" || e.w.roleName != "" {
+	// Keys SPEC §7 implies from the principal unless the request gives them, or declares them
+	// unknown (a role path that could not be read leaves aws:PrincipalArn unknown, not guessed).
+	if (e.w.arn != "" || e.w.roleName != "") && !e.isUnknown("aws:PrincipalArn") {
 		e.imply("aws:PrincipalArn", "", true)
 	}
 	e.imply("aws:PrincipalAccount", e.w.account, false)

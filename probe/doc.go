@@ -6,26 +6,23 @@
 //
 // # API
 //
-//	type Options struct {
-//	    Secret, Consumer string                         // as typed by the user
-//	    OwnerRole, ConsumerRole, KeyRole string
-//	    OwnerProfile, ConsumerProfile string
-//	    ExternalID, SessionName, Region string
-//	    Live bool
-//	    Timeout time.Duration                           // bounds the whole probe (default 60s)
-//	    Endpoint string                                 // optional BaseEndpoint override
-//	    HTTPClient aws.HTTPClient                       // optional; tests and demo
-//	    ConfigOptions []func(*config.LoadOptions) error // optional extras (tests, demo)
-//	    Log io.Writer                                   // --debug: one line per AWS call
-//	    Now func() time.Time
-//	}
-//	func Gather(ctx context.Context, o Options) (xsdoctor.Facts, error)
-//
-// Gather returns an error only for
-//   - a usage error, *UsageError: a malformed ARN, an inspector role in the wrong account, a
-//     secret name or partial ARN that the owner account cannot resolve to a full ARN (exit 2);
+// Gather(ctx, Options) is the whole surface; Options (options.go) documents each field. Gather
+// returns an error only for
+//   - a usage error, *UsageError: a malformed ARN (one of the partitions aws, aws-cn,
+//     aws-us-gov, parsed by package arn), an inspector role in the wrong account, a secret name
+//     or partial ARN that the owner account cannot resolve to a full ARN (exit 2);
 //   - nothing probed at all, *ProbeError: no base credentials, or the timeout or the network
 //     failed every call before a single fact was read (exit 4).
+//
+// # How the reads are organised
+//
+// Each reader (secret, secret policy, key, role, organizations, simulation, live) returns its
+// own value and publishes it in a future; a reader that needs another's answer waits on that
+// future, and finish assembles the facts from them all. No reader writes another's fields.
+// The subject — secret ARN, partition, account and region; key ARN and account; the role ARN with
+// its path, or Role.PathInferred when GetRole could not tell it — is normalised once here, and
+// the simulator is asked about the requests request.Build makes from it: the same requests door
+// evaluates.
 //
 // # Credentials
 //
@@ -34,10 +31,10 @@
 // --consumer-profile select a shared-config profile for that side (config.WithSharedConfigProfile).
 // --owner-role, --consumer-role and --key-role are assumed with stscreds.NewAssumeRoleProvider,
 // cached with aws.NewCredentialsCache (so each role is assumed once), with --external-id and a
-// session name that shows up in the target account's CloudTrail ("xsdoctor-<user>" unless
-// --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
+// session name that shows up in the target account's CloudTrail (Options.SessionName; the command
+// passes "xsdoctor-<user>" unless --session-name says otherwise; STS AssumeRole: RoleSessionName). The owner and key roles start
 // from the owner side's base credentials, the consumer role from the consumer side's. The region
-// is the secret ARN's (--region overrides); AWS_ENDPOINT_URL is honoured by the SDK, and
+// is the secret ARN's (a --region that contradicts it is a usage error); AWS_ENDPOINT_URL is honoured by the SDK, and
 // Options.Endpoint sets the same BaseEndpoint explicitly.
 //
 // Each side is read with its own credentials, because cross-account reads are partial on AWS
@@ -74,11 +71,25 @@
 //     operation call (retries folded in, each list page its own call). Call.ErrorCode is the AWS
 //     code, or Timeout, Canceled, DeserializationError or TransportError when AWS gave none.
 //
+// # Versions, replicas and the deciding key
+//
+//   - Secret.Versions is every version ListSecretVersionIds listed (deprecated ones included),
+//     with KmsKeyIds as AWS wrote them. Key is the key that encrypts AWSCURRENT: the version's own
+//     key when its KmsKeyIds do not name the configured key, else the configured key (also when
+//     KmsKeyIds is absent, as on moto). Secret.KMSKeyARN is the configured key's ARN, so door can
+//     tell the two apart (VERSION_KEY_MISMATCH).
+//   - Secret.NoCurrentVersion is set only when the version list was read and holds no AWSCURRENT.
+//   - Secret.Replicas is the primary's ReplicationStatus, each replica's key read in its region.
+//     A replica ARN given as the secret is read in its own region like any secret.
+//   - Key.Tags (kms:ListResourceTags) and Key.Aliases (kms:ListAliases with KeyId) fill the KMS
+//     hop's aws:ResourceTag/* and kms:ResourceAliases; both only answer in the key's account.
+//
 // # Critical path
 //
-// Independent reads run concurrently: both accounts at once; the key policy beside the grants
-// beside the secret policy; every role policy at once. The standard case is four dependent round
-// trips: owner AssumeRole → DescribeSecret → key reads; consumer AssumeRole → GetRole and the
-// policy lists → each policy → GetPolicyVersion, with the KMS simulation waiting for the key ARN.
-// No call is made twice.
+// Independent reads run concurrently: both accounts at once; DescribeSecret beside
+// ListSecretVersionIds; the key policy beside the grants, tags, aliases and the secret policy;
+// every role policy at once. The standard case is four dependent round trips: owner AssumeRole →
+// DescribeSecret → key reads; consumer AssumeRole → GetRole and the policy lists → each policy →
+// GetPolicyVersion, with the simulation waiting for GetRole and the key reads (the key's tags and
+// aliases are context keys of the request it is asked about). No call is made twice.
 package probe

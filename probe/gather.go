@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,11 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
-// gatherer is one run of Gather: the parsed input, the sessions, the futures that chain the
-// dependent reads, and the facts being filled. Each goroutine writes its own part of f; what
-// several write (policies, simulations, memo tables) is guarded by mu.
+// gatherer is one run of Gather: the parsed input, the sessions, and one future per reader. Each
+// reader returns its own value and publishes it in its future; the readers that depend on
+// another wait on its future, and finish assembles the facts from all of them. No reader writes
+// into another's value; mu guards only the memo tables (managed policies, organizations,
+// caller identities) that make each call happen once.
 type gatherer struct {
 	o           Options
 	ctx         context.Context
@@ -24,7 +27,7 @@ type gatherer struct {
 	now         time.Time
 	sessionName string
 
-	secretARN    arn // the full secret ARN (resolved when the input was not one)
+	secretARN    arn.ARN // the full secret ARN (resolved when the input was not one)
 	resolved     bool
 	described    *secretsmanager.DescribeSecretOutput // DescribeSecret, when resolution made it
 	consumer     principalInput
@@ -34,18 +37,26 @@ type gatherer struct {
 	ownerBase, consumerBase  aws.Config
 	owner, consumerSess, key *session
 
-	secretF *future[secretResult]
-	keyF    *future[keyResult]
-	roleF   *future[roleResult]
+	secret       *future[xsdoctor.Secret] // DescribeSecret (and ListSecretVersionIds)
+	secretPolicy *future[policyRead]      // GetResourcePolicy
+	replicaKeys  *future[[]xsdoctor.Key]  // each replica's key, read in its region
+	keyF         *future[keyRead]         // the deciding key with everything read about it
+	roleID       *future[xsdoctor.Role]   // GetRole's answer (ARN with path, id, tags)
+	roleF        *future[xsdoctor.Role]   // the role with every policy
+	sims         *future[simulationRead]  // iam:SimulatePrincipalPolicy
+	liveF        *future[*xsdoctor.Live]  // --live
 
-	wg         sync.WaitGroup
-	mu         sync.Mutex
-	f          xsdoctor.Facts
-	managed    map[string]*future[managedResult]
-	orgs       map[string]*future[xsdoctor.Account]
-	idents     map[string]*future[identity]
-	keyAcct    string
-	liveResult *xsdoctor.Live
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	managed map[string]*future[managedResult]
+	orgs    map[string]*future[xsdoctor.Account]
+	idents  map[string]*future[identity]
+}
+
+// policyRead is one policy text read, or why it was not.
+type policyRead struct {
+	text string
+	err  *xsdoctor.ReadError
 }
 
 // Gather reads from AWS every fact door.Check needs, each side with its own credentials, and
@@ -84,6 +95,12 @@ func parseInputs(o Options) (inputs, error) {
 	if in.consumer, err = parseConsumer(o.Consumer); err != nil {
 		return in, err
 	}
+	// A full ARN names its region, and Secrets Manager answers for a secret only in that region:
+	// a --region that says otherwise is a mistake, never a silent override (SPEC §2).
+	if in.secret.IsARN && o.Region != "" && o.Region != in.secret.ARN.Region {
+		return in, usagef("--region", "drop --region, or pass the ARN of the secret (or replica) in "+o.Region,
+			"--region %s contradicts the region of the secret ARN, %s", o.Region, in.secret.ARN.Region)
+	}
 	if o.OwnerRole != "" {
 		if in.ownerRole, err = parseRole(o.OwnerRole, "--owner-role"); err != nil {
 			return in, err
@@ -119,15 +136,19 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 	g := &gatherer{
 		o: o, ctx: ctx, rec: &recorder{log: o.Log}, now: o.now().UTC(), sessionName: o.sessionName(),
 		consumer: in.consumer,
-		secretF:  newFuture[secretResult](), keyF: newFuture[keyResult](), roleF: newFuture[roleResult](),
+		secret:   newFuture[xsdoctor.Secret](), secretPolicy: newFuture[policyRead](),
+		keyF: newFuture[keyRead](), replicaKeys: newFuture[[]xsdoctor.Key](),
+		roleID: newFuture[xsdoctor.Role](), roleF: newFuture[xsdoctor.Role](),
+		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
 		idents: map[string]*future[identity]{},
 	}
 
-	// Region: the secret ARN's, unless --region says otherwise; for a name, --region or the
-	// owner side's configured region (a name resolves in the caller's region).
+	// Region: the secret ARN's (parseInputs refused a --region that contradicts it); for a
+	// name, --region or the owner side's configured region (a name resolves in the caller's
+	// region).
 	region := o.Region
-	if region == "" && in.secret.IsARN {
+	if in.secret.IsARN {
 		region = in.secret.ARN.Region
 	}
 	var err error
@@ -175,9 +196,9 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		if re != nil {
 			return nil, g.resolveFailed(in.secret.Arg, re)
 		}
-		a, ok := parseARN(aws.ToString(out.ARN))
-		if !ok {
-			return nil, &ProbeError{Msg: fmt.Sprintf("DescribeSecret %q returned no ARN", in.secret.Arg)}
+		a, err := arn.Parse(aws.ToString(out.ARN))
+		if err != nil {
+			return nil, &ProbeError{Msg: fmt.Sprintf("DescribeSecret %q returned no usable ARN", in.secret.Arg), Err: err}
 		}
 		g.secretARN, g.described, g.resolved = a, out, a.String() != in.secret.Arg
 		g.ownerAccount = a.Account
@@ -210,63 +231,71 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 	return g, nil
 }
 
-// run starts every read at once; the dependent ones wait on the futures of what they need.
+// run starts every reader at once; the dependent ones wait on the futures of what they need.
 func (g *gatherer) run() {
-	f, c := &g.f, g.consumer
-	f.Now = g.now.Format(time.RFC3339)
-	f.Input = xsdoctor.Input{SecretArg: g.o.Secret, SecretARN: g.secretARN.String(), Resolved: g.resolved,
-		ConsumerArg: c.Arg, Region: g.region}
-	f.Secret.ARN, f.Secret.Account, f.Secret.Region = g.secretARN.String(), g.secretARN.Account, g.secretARN.Region
-	f.Role.ARN, f.Role.Name, f.Role.Session = c.RoleARN, c.RoleName, c.Session
-	if c.Session == "" {
-		f.Role.Path = c.RolePath
-	}
-
-	secretARN := g.secretARN.String()
-	g.async(func(ctx context.Context) { g.readSecret(ctx, g.described) })
-	g.async(func(ctx context.Context) { g.readSecretPolicy(ctx, secretARN) })
-	g.async(g.readKey)
+	g.async(func(ctx context.Context) { g.secret.set(g.readSecret(ctx, g.described)) })
+	g.async(func(ctx context.Context) { g.secretPolicy.set(g.readSecretPolicy(ctx, g.secretARN.String())) })
+	g.async(func(ctx context.Context) { g.keyF.set(g.readKey(ctx)) })
+	g.async(func(ctx context.Context) { g.replicaKeys.set(g.readReplicaKeys(ctx)) })
 	g.orgOf(g.ownerAccount, g.owner)
-	g.orgOf(c.Account, g.consumerSess)
-	g.async(g.readRole)
-	g.async(g.simulate)
+	g.orgOf(g.consumer.Account, g.consumerSess)
+	g.async(func(ctx context.Context) { g.roleF.set(g.readRole(ctx)) })
+	g.async(func(ctx context.Context) { g.sims.set(g.simulate(ctx)) })
 	if g.o.Live {
-		g.async(func(ctx context.Context) { g.liveResult = g.live(ctx, secretARN) })
+		g.async(func(ctx context.Context) { g.liveF.set(g.live(ctx)) })
+	} else {
+		g.liveF.set(nil)
 	}
 	g.wg.Wait()
 }
 
-// finish assembles what the reads left in the memo tables and sorts everything, so that the
-// facts are deterministic (SPEC §3).
-func (g *gatherer) finish() (xsdoctor.Facts, error) {
-	f := &g.f
-	f.Owner = g.orgs[g.ownerAccount].get()
-	f.Consumer = g.orgs[g.consumer.Account].get()
-	if g.keyAcct != "" {
-		ko := g.orgs[g.keyAcct].get()
+// subject assembles the facts the two requests are built from (request.Build): the secret, the
+// key's identity, the role and the organizations of the accounts involved. The simulation
+// builds its requests from it as soon as those are read; finish builds the whole facts with the
+// same function, so door evaluates the very requests the simulator was asked about.
+func (g *gatherer) subject(sec xsdoctor.Secret, key xsdoctor.Key, role xsdoctor.Role) xsdoctor.Facts {
+	f := xsdoctor.Facts{
+		Now:      g.now.Format(time.RFC3339),
+		Input:    xsdoctor.Input{SecretArg: g.o.Secret, SecretARN: sec.ARN, ConsumerArg: g.consumer.Arg, Region: g.region},
+		Owner:    g.orgOf(g.ownerAccount, g.owner).get(),
+		Consumer: g.orgOf(g.consumer.Account, g.consumerSess).get(),
+		Secret:   sec,
+		Key:      key,
+		Role:     role,
+	}
+	// A "full" ARN whose name itself ends in -XXXXXX was a partial ARN after all (Secrets Manager
+	// User Guide, "Troubleshoot": such a partial ARN is mistaken for a full one).
+	f.Input.Resolved = g.resolved || sec.ARN != g.secretARN.String()
+	if a := key.Account; a != "" && a != g.ownerAccount && a != g.consumer.Account {
+		ko := g.orgOf(a, g.keySession(a)).get()
 		f.KeyOwner = &ko
 	}
-	f.Live = g.liveResult
-	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
-		if s != nil && s.fail != nil {
-			f.AssumeFailures = appendFailure(f.AssumeFailures, *s.fail)
+	return f
+}
+
+// finish assembles the facts from every reader's value and sorts everything, so that the facts
+// are deterministic (SPEC §3).
+func (g *gatherer) finish() (xsdoctor.Facts, error) {
+	sec := g.secret.get()
+	pol := g.secretPolicy.get()
+	sec.Policy, sec.PolicyErr = pol.text, pol.err
+	kr := g.keyF.get()
+	sec.KMSKeyARN = kr.configuredARN
+	if keys := g.replicaKeys.get(); len(keys) == len(sec.Replicas) {
+		sec.Replicas = slices.Clone(sec.Replicas)
+		for i := range keys {
+			sec.Replicas[i].Key = &keys[i]
 		}
 	}
-	sortPolicies(f.Role.Policies)
-	sort.SliceStable(f.Role.PolicyErrs, func(i, j int) bool {
-		a, b := f.Role.PolicyErrs[i], f.Role.PolicyErrs[j]
-		if a.Call != b.Call {
-			return a.Call < b.Call
+	f := g.subject(sec, kr.key, g.roleF.get())
+	sims := g.sims.get()
+	f.Simulations, f.SimulationErr = sims.results, sims.err
+	f.Live = g.liveF.get()
+	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
+		if s != nil && s.fail != nil && !slices.Contains(f.AssumeFailures, *s.fail) {
+			f.AssumeFailures = append(f.AssumeFailures, *s.fail)
 		}
-		return a.Message < b.Message
-	})
-	sort.SliceStable(f.Simulations, func(i, j int) bool {
-		a, b := f.Simulations[i], f.Simulations[j]
-		if a.Action != b.Action {
-			return a.Action > b.Action // secretsmanager:GetSecretValue before kms:Decrypt
-		}
-		return a.Resource < b.Resource
-	})
+	}
 	calls, answered, _ := g.rec.result()
 	f.Calls = calls
 	if !answered {
@@ -276,9 +305,9 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 			pe.Msg = fmt.Sprintf("timed out after %s before any fact was read", g.o.timeout())
 			pe.Err = err
 		}
-		return *f, pe
+		return f, pe
 	}
-	return *f, nil
+	return f, nil
 }
 
 func allowRead(call string) bool { return readOnly[call] }
@@ -308,13 +337,4 @@ func (g *gatherer) resolveFailed(arg string, re *xsdoctor.ReadError) error {
 	}
 	return &UsageError{Arg: "SECRET", Msg: fmt.Sprintf("cannot resolve %q to a full secret ARN in the owner account", arg), Err: cause,
 		Hint: "pass the secret's full ARN (cross-account readers must use it anyway), or the --owner-role/--owner-profile of the account that holds the secret, and --region"}
-}
-
-func appendFailure(list []xsdoctor.AssumeFailure, a xsdoctor.AssumeFailure) []xsdoctor.AssumeFailure {
-	for _, x := range list {
-		if x == a {
-			return list
-		}
-	}
-	return append(list, a)
 }

@@ -498,6 +498,7 @@ func TestGatherRejectsWhatTheUserMistyped(t *testing.T) {
 		{"a consumer role in the owner account", func(o *Options) { o.ConsumerRole = "arn:aws:iam::111111111111:role/xsdoctor-inspector" }, "--consumer-role"},
 		{"a key role that is a user", func(o *Options) { o.KeyRole = "arn:aws:iam::333333333333:user/x" }, "--key-role"},
 		{"a name without any region", func(o *Options) { o.Secret, o.Region = "prod/db", "" }, "--region"},
+		{"a region that contradicts the ARN", func(o *Options) { o.Region = "eu-west-1" }, "--region"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := e.options()

@@ -38,6 +38,7 @@ var readOnly = map[string]bool{
 	"kms:GetKeyPolicy":                    true,
 	"kms:ListGrants":                      true,
 	"kms:ListAliases":                     true,
+	"kms:ListResourceTags":                true,
 	"iam:GetRole":                         true,
 	"iam:ListRolePolicies":                true,
 	"iam:GetRolePolicy":                   true,

@@ -14,14 +14,13 @@ import (
 // (not an inspector's: an inspector must never be able to become the workload), call
 // GetSecretValue with the full ARN, and keep only whether it worked and the error code. The
 // value is discarded unread; it never reaches Facts, the log or the report.
-func (g *gatherer) live(ctx context.Context, secretARN string) *xsdoctor.Live {
+func (g *gatherer) live(ctx context.Context) *xsdoctor.Live {
+	secretARN := g.secretARN.String()
+	// A session ARN has no path (IAM User Guide, "IAM identifiers"), and AssumeRole needs the role
+	// ARN with it: a pathless ARN names no role, so wait for GetRole.
 	roleARN := g.consumer.RoleARN
 	if g.consumer.Session != "" {
-		// A session ARN has no path (IAM User Guide, "IAM identifiers"), and AssumeRole needs the
-		// role ARN with it: a pathless ARN names no role.
-		if r := g.roleF.get(); r.ok {
-			roleARN = r.arn
-		}
+		roleARN = g.roleID.get().ARN
 	}
 	s := newSession(g.consumerBase, g.rec, sessionConfig{
 		purpose: "live", role: roleARN, account: g.consumer.Account, profile: g.o.ConsumerProfile,

@@ -1,10 +1,9 @@
 package probe
 
 import (
+	"cmp"
 	"fmt"
 	"io"
-	"os"
-	"os/user"
 	"strings"
 	"time"
 
@@ -24,8 +23,8 @@ type Options struct {
 	OwnerProfile, ConsumerProfile    string // shared-config profiles for each side's base credentials
 
 	ExternalID  string // passed to every inspector AssumeRole
-	SessionName string // RoleSessionName; default "xsdoctor-<user or host>"
-	Region      string // overrides the region taken from the secret ARN
+	SessionName string // RoleSessionName; default DefaultSessionName
+	Region      string // the region of a secret given by name; must match a full ARN's region
 
 	Live bool // also GetSecretValue as the consumer principal; the value is discarded unread
 
@@ -49,25 +48,20 @@ type UsageError struct {
 }
 
 func (e *UsageError) Error() string {
-	s := e.Msg
-	if e.Arg != "" {
-		s = e.Arg + ": " + s
+	msg, hint := e.Usage()
+	if hint != "" {
+		msg += " (hint: " + hint + ")"
 	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	if e.Hint != "" {
-		s += " (hint: " + e.Hint + ")"
-	}
-	return s
+	return msg
 }
 
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // Usage returns the message and the hint apart, for a CLI that prints the hint on its own line.
+// The message names the argument unless it already does ("malformed --consumer …").
 func (e *UsageError) Usage() (msg, hint string) {
 	msg = e.Msg
-	if e.Arg != "" {
+	if e.Arg != "" && !strings.Contains(msg, e.Arg) {
 		msg = e.Arg + ": " + msg
 	}
 	if e.Err != nil {
@@ -97,47 +91,13 @@ func (e *ProbeError) Error() string {
 
 func (e *ProbeError) Unwrap() error { return e.Err }
 
-// sessionName returns the RoleSessionName: the user's choice, or "xsdoctor-<user or host>", so
-// that the inspector's reads are recognisable in the target account's CloudTrail (STS
-// AssumeRole: "Use the role session name to uniquely identify a session when the same role is
-// assumed by different principals"). Invalid characters are replaced and the length kept within
-// STS's 2–64.
-func (o Options) sessionName() string {
-	if o.SessionName != "" {
-		return o.SessionName
-	}
-	who := ""
-	if u, err := user.Current(); err == nil {
-		who = u.Username
-	}
-	if who == "" {
-		who, _ = os.Hostname()
-	}
-	if who == "" {
-		who = "cli"
-	}
-	return sanitizeSessionName("xsdoctor-" + who)
-}
+// DefaultSessionName is the RoleSessionName when Options.SessionName is empty. The command
+// passes "xsdoctor-<user>", so that the inspector's reads are recognisable in the target
+// account's CloudTrail (STS AssumeRole: "Use the role session name to uniquely identify a session
+// when the same role is assumed by different principals").
+const DefaultSessionName = "xsdoctor"
 
-// sanitizeSessionName keeps the characters STS accepts in RoleSessionName ([\w+=,.@-]) and the
-// length STS allows (64).
-func sanitizeSessionName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
-			strings.ContainsRune("_+=,.@-", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	out := b.String()
-	if len(out) > 64 {
-		out = out[:64]
-	}
-	return out
-}
+func (o Options) sessionName() string { return cmp.Or(o.SessionName, DefaultSessionName) }
 
 func (o Options) now() time.Time {
 	if o.Now != nil {

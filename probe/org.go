@@ -67,18 +67,10 @@ func (g *gatherer) readOrg(ctx context.Context, account string, s *session) xsdo
 		a.OrgID = aws.ToString(out.Organization.Id)
 		// SCPs do not affect the management account (Organizations User Guide, "Service control
 		// policies": "SCPs don't affect users or roles in the management account").
-		a.Management = aws.ToString(out.Organization.MasterAccountId) == account
+		a.ManagementAccount = aws.ToString(out.Organization.MasterAccountId)
+		a.Management = a.ManagementAccount == account
 	}
 	return a
-}
-
-// keyOwner records the key's account when it is neither the owner's nor the consumer's
-// (KEY_IN_OTHER_ACCOUNT), with its organization for aws:ResourceOrgID on the KMS hop.
-func (g *gatherer) keyOwner(account string, s *session) {
-	g.mu.Lock()
-	g.keyAcct = account
-	g.mu.Unlock()
-	g.orgOf(account, s)
 }
 
 type identity struct {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 func TestParseSecretTellsFullARNsFromPartialARNsAndNames(t *testing.T) {
@@ -64,7 +66,7 @@ func TestParseConsumerAcceptsRolesWithPathsAndSessions(t *testing.T) {
 }
 
 func TestResolveKeyRefInterpretsTheFourFormsInTheSecretsAccount(t *testing.T) {
-	secret, _ := parseARN("arn:aws:secretsmanager:eu-west-1:111111111111:secret:s-AbCdEf")
+	secret, _ := arn.Parse("arn:aws:secretsmanager:eu-west-1:111111111111:secret:s-AbCdEf")
 	for _, tc := range []struct {
 		in                                  string
 		account, region, keyARN, alias, aid string
@@ -125,19 +127,6 @@ func TestContextKeyTypesFollowTheIAMReference(t *testing.T) {
 	}
 }
 
-func TestSanitizeSessionNameKeepsWhatSTSAccepts(t *testing.T) {
-	if got := sanitizeSessionName("xsdoctor-Jane Doe/ä"); got != "xsdoctor-Jane-Doe--" {
-		t.Errorf("got %q", got)
-	}
-	long := sanitizeSessionName("xsdoctor-" + string(make([]byte, 100)))
-	if len(long) != 64 {
-		t.Errorf("length %d, want 64", len(long))
-	}
-	if n := (Options{}).sessionName(); len(n) < 2 || n[:9] != "xsdoctor-" {
-		t.Errorf("default session name %q", n)
-	}
-}
-
 // FuzzParseInputs checks that no input makes the parsers panic, and that what they accept is
 // consistent: a parsed ARN prints back as given, a consumer always names a role in its account.
 func FuzzParseInputs(f *testing.F) {
@@ -159,7 +148,7 @@ func FuzzParseInputs(f *testing.F) {
 				t.Errorf("consumer %q parsed to %+v", s, p)
 			}
 		}
-		if a, ok := parseARN(s); ok {
+		if a, ok := arn.Split(s); ok {
 			k := resolveKeyRef(s, a)
 			if k.KeyID == "" && k.Alias == "" {
 				t.Errorf("key ref %q resolves to nothing: %+v", s, k)

@@ -1,8 +1,10 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -11,15 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
-
-// roleResult is what the simulations and --live wait for.
-type roleResult struct {
-	ok   bool
-	arn  string // role ARN with path (GetRole), or the best derivation from the input
-	id   string
-	tags map[string]string
-}
 
 // decodeDocument turns an IAM policy document as the SDK returns it into JSON text. IAM returns
 // documents URL-encoded (RFC 3986) in GetRole, GetRolePolicy and GetPolicyVersion, and the Go SDK
@@ -38,49 +33,80 @@ func decodeDocument(doc string) string {
 
 // readRole reads the consumer role: GetRole (ARN with path, RoleId, tags, boundary, trust
 // policy), and beside it the inline and attached policy lists, each policy fetched the moment
-// its list page arrives.
-func (g *gatherer) readRole(ctx context.Context) {
+// its list page arrives. GetRole's answer is published in g.roleID as soon as it is known (the
+// simulation and --live wait for it); the role with every policy is returned.
+func (g *gatherer) readRole(ctx context.Context) xsdoctor.Role {
 	s := g.consumerSess
-	role := &g.f.Role
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	c := g.consumer
+	role := xsdoctor.Role{ARN: c.RoleARN, Name: c.RoleName, Session: c.Session}
+	if c.Session == "" {
+		role.Path = c.RolePath
+	}
+	// Until GetRole answers, a role named by a session ARN has no known path.
+	role.PathInferred = c.Session != ""
+
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex // guards policies and errs, this reader's own lists
+		policies  []xsdoctor.Policy
+		errs      []xsdoctor.ReadError
+		boundary  *xsdoctor.Policy
+		got       = role
+		published bool
+	)
+	addErr := func(re *xsdoctor.ReadError) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Contains(errs, *re) {
+			errs = append(errs, *re)
+		}
+	}
+	addPolicy := func(p xsdoctor.Policy) {
+		mu.Lock()
+		defer mu.Unlock()
+		policies = append(policies, p)
+	}
+	publish := func(r xsdoctor.Role) {
+		if !published {
+			published = true
+			g.roleID.set(r)
+		}
+	}
 	if re := s.ready(ctx); re != nil {
 		role.Err = cause(re)
-		g.addPolicyErr(cause(re))
-		g.roleF.set(roleResult{arn: g.consumer.RoleARN})
-		return
+		role.PolicyErrs = []xsdoctor.ReadError{*cause(re)}
+		publish(role)
+		return role
 	}
-	name := g.consumer.RoleName
+	name := c.RoleName
 
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		res := roleResult{arn: g.consumer.RoleARN}
 		out, err := s.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 		if err != nil || out.Role == nil {
-			role.Err = readError("iam:GetRole", s.accountID(), err)
-			g.roleF.set(res)
+			got.Err = readError("iam:GetRole", s.accountID(), err)
+			publish(got)
 			return
 		}
 		r := out.Role
-		role.ARN, role.Path, role.ID = aws.ToString(r.Arn), aws.ToString(r.Path), aws.ToString(r.RoleId)
-		role.TrustPolicy = decodeDocument(aws.ToString(r.AssumeRolePolicyDocument))
+		got.ARN, got.Path, got.ID, got.PathInferred = aws.ToString(r.Arn), aws.ToString(r.Path), aws.ToString(r.RoleId), false
+		got.TrustPolicy = decodeDocument(aws.ToString(r.AssumeRolePolicyDocument))
 		if len(r.Tags) > 0 {
-			role.Tags = map[string]string{}
+			got.Tags = map[string]string{}
 			for _, t := range r.Tags {
-				role.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				got.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
 		}
-		res = roleResult{ok: true, arn: role.ARN, id: role.ID, tags: role.Tags}
-		g.roleF.set(res)
+		publish(got)
 		if b := r.PermissionsBoundary; b != nil && aws.ToString(b.PermissionsBoundaryArn) != "" {
 			p, re := g.managedPolicy(ctx, aws.ToString(b.PermissionsBoundaryArn))
 			if re != nil {
-				g.addPolicyErr(re)
+				addErr(re)
 				return
 			}
 			p.Kind = "boundary"
-			role.Boundary = &p
+			boundary = &p
 		}
 	}()
 	go func() {
@@ -89,7 +115,7 @@ func (g *gatherer) readRole(ctx context.Context) {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				g.addPolicyErr(readError("iam:ListRolePolicies", s.accountID(), err))
+				addErr(readError("iam:ListRolePolicies", s.accountID(), err))
 				return
 			}
 			for _, pn := range page.PolicyNames {
@@ -98,10 +124,10 @@ func (g *gatherer) readRole(ctx context.Context) {
 					defer wg.Done()
 					out, err := s.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
 					if err != nil {
-						g.addPolicyErr(readError("iam:GetRolePolicy", s.accountID(), err))
+						addErr(readError("iam:GetRolePolicy", s.accountID(), err))
 						return
 					}
-					g.addPolicy(xsdoctor.Policy{Name: pn, Kind: "inline", Document: decodeDocument(aws.ToString(out.PolicyDocument))})
+					addPolicy(xsdoctor.Policy{Name: pn, Kind: "inline", Document: decodeDocument(aws.ToString(out.PolicyDocument))})
 				}()
 			}
 		}
@@ -112,7 +138,7 @@ func (g *gatherer) readRole(ctx context.Context) {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				g.addPolicyErr(readError("iam:ListAttachedRolePolicies", s.accountID(), err))
+				addErr(readError("iam:ListAttachedRolePolicies", s.accountID(), err))
 				return
 			}
 			for _, ap := range page.AttachedPolicies {
@@ -121,28 +147,34 @@ func (g *gatherer) readRole(ctx context.Context) {
 					defer wg.Done()
 					pol, re := g.managedPolicy(ctx, aws.ToString(ap.PolicyArn))
 					if re != nil {
-						g.addPolicyErr(re)
+						addErr(re)
 						return
 					}
 					if pol.Name == "" {
 						pol.Name = aws.ToString(ap.PolicyName)
 					}
-					g.addPolicy(pol)
+					addPolicy(pol)
 				}()
 			}
 		}
 	}()
+	wg.Wait()
+	role = got
+	role.Boundary = boundary
+	role.Policies = sortPolicies(policies)
+	role.PolicyErrs = sortReadErrors(errs)
+	return role
 }
 
 // managedPolicy reads a managed policy's default version: GetPolicy → DefaultVersionId →
 // GetPolicyVersion (IAM User Guide, "Versioning IAM policies": the default version is the one in
 // effect). Memoized per ARN, so a boundary that is also attached is read once.
-func (g *gatherer) managedPolicy(ctx context.Context, arn string) (xsdoctor.Policy, *xsdoctor.ReadError) {
+func (g *gatherer) managedPolicy(ctx context.Context, policyARN string) (xsdoctor.Policy, *xsdoctor.ReadError) {
 	g.mu.Lock()
-	f, ok := g.managed[arn]
+	f, ok := g.managed[policyARN]
 	if !ok {
 		f = newFuture[managedResult]()
-		g.managed[arn] = f
+		g.managed[policyARN] = f
 	}
 	g.mu.Unlock()
 	if ok {
@@ -153,11 +185,12 @@ func (g *gatherer) managedPolicy(ctx context.Context, arn string) (xsdoctor.Poli
 	defer func() { f.set(r) }()
 	s := g.consumerSess
 	kind := "managed"
-	if strings.Contains(arn, ":iam::aws:policy/") {
+	a, _ := arn.Split(policyARN)
+	if a.Account == "aws" { // arn:aws:iam::aws:policy/NAME (IAM User Guide, "AWS managed policies")
 		kind = "aws-managed"
 	}
-	r.p = xsdoctor.Policy{ARN: arn, Kind: kind, Name: arn[strings.LastIndex(arn, "/")+1:]}
-	pol, err := s.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+	r.p = xsdoctor.Policy{ARN: policyARN, Kind: kind, Name: a.Resource[strings.LastIndex(a.Resource, "/")+1:]}
+	pol, err := s.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(policyARN)})
 	if err != nil || pol.Policy == nil {
 		r.err = readError("iam:GetPolicy", s.accountID(), err)
 		return r.p, r.err
@@ -166,7 +199,7 @@ func (g *gatherer) managedPolicy(ctx context.Context, arn string) (xsdoctor.Poli
 		r.p.Name = n
 	}
 	r.p.Version = aws.ToString(pol.Policy.DefaultVersionId)
-	ver, err := s.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: pol.Policy.DefaultVersionId})
+	ver, err := s.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(policyARN), VersionId: pol.Policy.DefaultVersionId})
 	if err != nil || ver.PolicyVersion == nil {
 		r.err = readError("iam:GetPolicyVersion", s.accountID(), err)
 		return r.p, r.err
@@ -180,25 +213,8 @@ type managedResult struct {
 	err *xsdoctor.ReadError
 }
 
-func (g *gatherer) addPolicy(p xsdoctor.Policy) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.f.Role.Policies = append(g.f.Role.Policies, p)
-}
-
-func (g *gatherer) addPolicyErr(re *xsdoctor.ReadError) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, e := range g.f.Role.PolicyErrs {
-		if e == *re {
-			return
-		}
-	}
-	g.f.Role.PolicyErrs = append(g.f.Role.PolicyErrs, *re)
-}
-
 // sortPolicies puts the role's policies in a stable order: inline by name, then managed by ARN.
-func sortPolicies(ps []xsdoctor.Policy) {
+func sortPolicies(ps []xsdoctor.Policy) []xsdoctor.Policy {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
 		if (a.Kind == "inline") != (b.Kind == "inline") {
@@ -209,4 +225,13 @@ func sortPolicies(ps []xsdoctor.Policy) {
 		}
 		return a.Name < b.Name
 	})
+	return ps
+}
+
+// sortReadErrors puts failed reads in a stable order: by call, then message.
+func sortReadErrors(errs []xsdoctor.ReadError) []xsdoctor.ReadError {
+	slices.SortStableFunc(errs, func(a, b xsdoctor.ReadError) int {
+		return cmp.Or(cmp.Compare(a.Call, b.Call), cmp.Compare(a.Message, b.Message))
+	})
+	return errs
 }

@@ -1,23 +1,17 @@
 package probe
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 )
-
-// secretResult is what the key reads and the simulations wait for.
-type secretResult struct {
-	ok        bool
-	arn       arn    // the full secret ARN
-	kmsKeyID  string // DescribeSecret.KmsKeyId as returned
-	versionID string
-	err       *xsdoctor.ReadError
-}
 
 // describe is DescribeSecret, with the resolution of a name or partial ARN when given one (the
 // caller's own account and region; Secrets Manager API reference, DescribeSecret.SecretId:
@@ -33,31 +27,38 @@ func describe(ctx context.Context, s *session, id string) (*secretsmanager.Descr
 	return out, nil
 }
 
-// readSecret fills f.Secret from DescribeSecret (already made when the input had to be resolved)
-// and publishes what the key reads need.
-func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput) {
-	sec := &g.f.Secret
-	res := secretResult{arn: g.secretARN}
-	defer func() { g.secretF.set(res) }()
+// readSecret reads the secret with DescribeSecret (already made when the input had to be
+// resolved) and, beside it, every version with ListSecretVersionIds, and returns it with its
+// subject normalised: the ARN DescribeSecret gave, its partition, account and region.
+func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeSecretOutput) xsdoctor.Secret {
+	a := g.secretARN
+	sec := xsdoctor.Secret{ARN: a.String(), Partition: a.Partition, Account: a.Account, Region: a.Region}
+	type listed struct {
+		versions []xsdoctor.Version
+		err      *xsdoctor.ReadError
+	}
+	lv := make(chan listed, 1)
+	go func() {
+		v, re := g.listVersions(ctx, a.String())
+		lv <- listed{v, re}
+	}()
 	var re *xsdoctor.ReadError
 	if out == nil {
-		out, re = describe(ctx, g.owner, g.secretARN.String())
+		out, re = describe(ctx, g.owner, a.String())
 	}
+	l := <-lv
+	sec.Versions, sec.VersionsErr = l.versions, l.err
 	if re != nil {
 		sec.Err = re
 		sec.NotFound = re.Code == "ResourceNotFoundException"
-		res.err = re
-		return
+		return sec
 	}
-	if a, ok := parseARN(aws.ToString(out.ARN)); ok && a.String() != g.secretARN.String() {
-		// A "full" ARN whose name itself ends in -XXXXXX was a partial ARN after all (Secrets
-		// Manager User Guide, "Troubleshoot": such a partial ARN is mistaken for a full one).
-		res.arn = a
-		g.f.Input.SecretARN, g.f.Input.Resolved = a.String(), true
-		sec.ARN = a.String()
+	if got, err := arn.Parse(aws.ToString(out.ARN)); err == nil && got != a {
+		sec.ARN, sec.Partition, sec.Account, sec.Region = got.String(), got.Partition, got.Account, got.Region
 	}
 	sec.Name = aws.ToString(out.Name)
 	sec.KMSKeyID = aws.ToString(out.KmsKeyId)
+	sec.PrimaryRegion = aws.ToString(out.PrimaryRegion)
 	if out.DeletedDate != nil {
 		sec.DeletedDate = out.DeletedDate.UTC().Format(time.RFC3339)
 	}
@@ -67,64 +68,78 @@ func (g *gatherer) readSecret(ctx context.Context, out *secretsmanager.DescribeS
 			sec.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
 	}
-	sec.VersionID = currentVersion(out.VersionIdsToStages)
-	if sec.VersionID == "" && len(out.VersionIdsToStages) == 0 && out.DeletedDate == nil {
-		// VersionIdsToStages is optional in the model ("Secrets Manager only returns fields that
-		// have a value"); ask ListSecretVersionIds before giving up on the encryption context's
-		// SecretVersionId.
-		sec.VersionID = g.listCurrentVersion(ctx, res.arn.String())
+	for _, r := range out.ReplicationStatus {
+		sec.Replicas = append(sec.Replicas, xsdoctor.Replica{Region: aws.ToString(r.Region),
+			KMSKeyID: aws.ToString(r.KmsKeyId), Status: string(r.Status)})
 	}
-	res.ok, res.kmsKeyID, res.versionID = true, sec.KMSKeyID, sec.VersionID
+	slices.SortFunc(sec.Replicas, func(x, y xsdoctor.Replica) int { return cmp.Compare(x.Region, y.Region) })
+
+	// The AWSCURRENT version (Secrets Manager User Guide, "Secret versions": "AWSCURRENT … the
+	// current version of the secret"): from DescribeSecret.VersionIdsToStages, which is optional in
+	// the model ("Secrets Manager only returns fields that have a value"), else from the list.
+	sec.VersionID = currentVersion(out.VersionIdsToStages)
+	if sec.VersionID == "" {
+		for _, v := range sec.Versions {
+			if v.HasStage(stageCurrent) {
+				sec.VersionID = v.ID
+			}
+		}
+	}
+	// No AWSCURRENT anywhere, with the version list read: the secret has no value (created
+	// without one), and GetSecretValue fails with ResourceNotFoundException whatever the doors
+	// say (Secrets Manager API reference, GetSecretValue).
+	sec.NoCurrentVersion = sec.VersionID == "" && sec.VersionsErr == nil
+	return sec
 }
 
-// currentVersion is the version id staged AWSCURRENT (Secrets Manager User Guide, "Secret
-// versions": "AWSCURRENT … the current version of the secret").
+// stageCurrent is the staging label of the version GetSecretValue reads by default.
+const stageCurrent = "AWSCURRENT"
+
+// currentVersion is the version id staged AWSCURRENT.
 func currentVersion(stages map[string][]string) string {
 	for id, labels := range stages {
-		for _, l := range labels {
-			if l == "AWSCURRENT" {
-				return id
-			}
+		if slices.Contains(labels, stageCurrent) {
+			return id
 		}
 	}
 	return ""
 }
 
-func (g *gatherer) listCurrentVersion(ctx context.Context, secretARN string) string {
+// listVersions reads every version of the secret, deprecated ones (no staging label) included,
+// with the keys that encrypt each (ListSecretVersionIds, paginated; a repeated NextToken stops
+// the listing instead of looping).
+func (g *gatherer) listVersions(ctx context.Context, secretARN string) ([]xsdoctor.Version, *xsdoctor.ReadError) {
+	if re := g.owner.ready(ctx); re != nil {
+		return nil, cause(re)
+	}
 	p := secretsmanager.NewListSecretVersionIdsPaginator(g.owner.sm, &secretsmanager.ListSecretVersionIdsInput{
-		SecretId: aws.String(secretARN),
-	})
+		SecretId: aws.String(secretARN), IncludeDeprecated: aws.Bool(true),
+	}, func(o *secretsmanager.ListSecretVersionIdsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	var versions []xsdoctor.Version
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			// The version id only refines the encryption context; its absence is visible in
-			// the facts (empty VersionID), so the failure is recorded in the calls only.
-			return ""
+			return nil, readError("secretsmanager:ListSecretVersionIds", g.owner.accountID(), err)
 		}
 		for _, v := range page.Versions {
-			for _, l := range v.VersionStages {
-				if l == "AWSCURRENT" {
-					return aws.ToString(v.VersionId)
-				}
-			}
+			versions = append(versions, xsdoctor.Version{ID: aws.ToString(v.VersionId),
+				Stages: append([]string{}, v.VersionStages...), KMSKeyIDs: v.KmsKeyIds})
 		}
 	}
-	return ""
+	slices.SortFunc(versions, func(x, y xsdoctor.Version) int { return cmp.Compare(x.ID, y.ID) })
+	return versions, nil
 }
 
-// readSecretPolicy fills f.Secret.Policy from GetResourcePolicy. It needs only the ARN, so it
-// runs beside DescribeSecret. An absent, null or empty ResourcePolicy means no policy
+// readSecretPolicy reads the resource policy with GetResourcePolicy. It needs only the ARN, so
+// it runs beside DescribeSecret. An absent, null or empty ResourcePolicy means no policy
 // (aws-semantics §3.3).
-func (g *gatherer) readSecretPolicy(ctx context.Context, secretARN string) {
-	sec := &g.f.Secret
+func (g *gatherer) readSecretPolicy(ctx context.Context, secretARN string) policyRead {
 	if re := g.owner.ready(ctx); re != nil {
-		sec.PolicyErr = cause(re)
-		return
+		return policyRead{err: cause(re)}
 	}
 	out, err := g.owner.sm.GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String(secretARN)})
 	if err != nil {
-		sec.PolicyErr = readError("secretsmanager:GetResourcePolicy", g.owner.accountID(), err)
-		return
+		return policyRead{err: readError("secretsmanager:GetResourcePolicy", g.owner.accountID(), err)}
 	}
-	sec.Policy = aws.ToString(out.ResourcePolicy)
+	return policyRead{text: aws.ToString(out.ResourcePolicy)}
 }

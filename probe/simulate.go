@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -14,56 +15,51 @@ import (
 	"github.com/xsdoctor/xsdoctor/request"
 )
 
-// simulate runs iam:SimulatePrincipalPolicy for the consumer role, once per action because
-// context entries apply to every action in a call (aws-semantics §4.4): GetSecretValue on the
-// secret ARN, and kms:Decrypt on the key ARN, each with the request context Secrets Manager
-// really sends (request.GetSecretValue, request.Decrypt; SPEC §3). The simulator sees identity
-// policies, the boundary and SCPs only: it is the cross-check for door 3, never for doors 1–2.
-// Unknown context keys are left out, so the simulator lists them in MissingContextValues.
-func (g *gatherer) simulate(ctx context.Context) {
-	s := g.consumerSess
-	if re := s.ready(ctx); re != nil {
-		g.simErr(cause(re))
-		return
-	}
-	role := g.roleF.get()
-	sec := g.secretF.get()
-	consumerOrg := g.orgOf(g.consumer.Account, g.consumerSess).get()
-	ownerOrg := g.orgOf(g.ownerAccount, g.owner).get()
-
-	p := request.Params{
-		SecretARN:        sec.arn.String(),
-		VersionID:        sec.versionID,
-		Region:           sec.arn.Region,
-		PrincipalARN:     g.consumer.Arg,
-		RoleARN:          role.arn,
-		RoleID:           role.id,
-		PrincipalAccount: g.consumer.Account,
-		PrincipalTags:    role.tags,
-		PrincipalOrgID:   consumerOrg.OrgID, PrincipalOrgUnknown: consumerOrg.OrgErr != nil,
-		ResourceAccount: g.ownerAccount,
-		ResourceOrgID:   ownerOrg.OrgID, ResourceOrgUnknown: ownerOrg.OrgErr != nil,
-		Now: g.now,
-	}
-	done := make(chan struct{})
-	gsv := request.GetSecretValue(p)
-	go func() {
-		defer close(done)
-		g.simulateOne(ctx, s, role.arn, gsv)
-	}()
-	key := g.keyF.get()
-	if key.arn != "" {
-		p.KeyARN, p.KeyAccount = key.arn, key.account
-		if key.account != g.ownerAccount && key.account != g.consumer.Account {
-			ko := g.orgOf(key.account, g.keySession(key.account)).get()
-			p.KeyOrgID, p.KeyOrgUnknown = ko.OrgID, ko.OrgErr != nil
-		}
-		g.simulateOne(ctx, s, role.arn, request.Decrypt(p))
-	}
-	<-done
+// simulationRead is what the simulator answered, or why it could not be asked.
+type simulationRead struct {
+	results []xsdoctor.Simulation
+	err     *xsdoctor.ReadError
 }
 
-func (g *gatherer) simulateOne(ctx context.Context, s *session, roleARN string, req policy.Request) {
+// simulate runs iam:SimulatePrincipalPolicy for the consumer role, once per action because
+// context entries apply to every action in a call (aws-semantics §4.4): GetSecretValue on the
+// secret ARN, and kms:Decrypt on the key ARN. Both requests come from request.Build on the facts
+// read so far, and the ContextEntries are exactly their known keys, so the simulator is asked
+// the question door evaluates (SPEC §3). Unknown context keys are left out, and the simulator
+// lists them in MissingContextValues. The simulator sees identity policies, the boundary and
+// SCPs only: it is the cross-check for door 3, never for doors 1–2.
+func (g *gatherer) simulate(ctx context.Context) simulationRead {
+	s := g.consumerSess
+	if re := s.ready(ctx); re != nil {
+		return simulationRead{err: cause(re)}
+	}
+	role := g.roleID.get()
+	getSecret, decrypt := request.Build(g.subject(g.secret.get(), g.keyF.get().key, role))
+	reqs := []policy.Request{getSecret}
+	if decrypt.Resource != "" {
+		reqs = append(reqs, decrypt)
+	}
+	reads := make([]simulationRead, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reads[i] = g.simulateOne(ctx, s, role.ARN, req)
+		}()
+	}
+	wg.Wait()
+	var out simulationRead
+	for _, r := range reads {
+		out.results = append(out.results, r.results...)
+		if out.err == nil {
+			out.err = r.err
+		}
+	}
+	return out
+}
+
+func (g *gatherer) simulateOne(ctx context.Context, s *session, roleARN string, req policy.Request) simulationRead {
 	in := &iam.SimulatePrincipalPolicyInput{
 		// A role ARN with its path: an assumed-role session ARN is rejected with InvalidInput
 		// (aws-semantics §4.1).
@@ -79,24 +75,13 @@ func (g *gatherer) simulateOne(ctx context.Context, s *session, roleARN string, 
 		if err != nil {
 			// moto answers with an HTML 500 (a deserialization error, no code); AWS may deny
 			// iam:SimulatePrincipalPolicy. Either way local evaluation stays in charge.
-			g.simErr(readError("iam:SimulatePrincipalPolicy", s.accountID(), err))
-			return
+			return simulationRead{err: readError("iam:SimulatePrincipalPolicy", s.accountID(), err)}
 		}
 		for _, r := range page.EvaluationResults {
 			sims = append(sims, simulation(r))
 		}
 	}
-	g.mu.Lock()
-	g.f.Simulations = append(g.f.Simulations, sims...)
-	g.mu.Unlock()
-}
-
-func (g *gatherer) simErr(re *xsdoctor.ReadError) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.f.SimulationErr == nil {
-		g.f.SimulationErr = re
-	}
+	return simulationRead{results: sims}
 }
 
 // simulation converts one EvaluationResult. The organization and boundary details, the matched

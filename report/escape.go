@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -43,6 +44,20 @@ func escapeFields(d xsdoctor.Diagnosis, line, block func(string) string) xsdocto
 		k.ARN, k.Manager, k.State = line(k.ARN), line(k.Manager), line(k.State)
 		d.Secret.KMSKey = &k
 	}
+	d.Secret.PrimaryRegion = line(d.Secret.PrimaryRegion)
+	replicas := slices.Clone(d.Secret.Replicas)
+	for i := range replicas {
+		r := &replicas[i]
+		r.Region, r.KMSKeyID, r.Status = line(r.Region), line(r.KMSKeyID), line(r.Status)
+	}
+	d.Secret.Replicas = replicas
+	versions := slices.Clone(d.Secret.Versions)
+	for i := range versions {
+		v := &versions[i]
+		v.ID = line(v.ID)
+		v.Stages, v.KMSKeyIDs = lines(line, v.Stages), lines(line, v.KMSKeyIDs)
+	}
+	d.Secret.Versions = versions
 	c := &d.Consumer
 	c.Principal, c.RoleARN, c.Account = line(c.Principal), line(c.RoleARN), line(c.Account)
 	findings := func(fs []xsdoctor.Finding) {
@@ -103,6 +118,18 @@ func escapeFields(d xsdoctor.Diagnosis, line, block func(string) string) xsdocto
 		call.RequestID, call.ErrorCode = line(call.RequestID), line(call.ErrorCode)
 	}
 	return d
+}
+
+// lines escapes each string of a list, in a copy.
+func lines(line func(string) string, in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = line(s)
+	}
+	return out
 }
 
 // unsafeRune reports whether r must not reach a terminal as itself: a control character (C0, DEL,

@@ -25,6 +25,15 @@ func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
 	if k := d.Secret.KMSKey; k != nil {
 		p.linef("| KMS key | %s%s |", code(k.ARN), prose(keyNote(k)))
 	}
+	if r := d.Secret.PrimaryRegion; r != "" {
+		p.linef("| Replica of | the primary in %s |", code(r))
+	}
+	for _, r := range d.Secret.Replicas {
+		p.linef("| Replica | %s |", prose(replicaLine(r)))
+	}
+	for _, v := range versionsWorthShowing(d) {
+		p.linef("| Version | %s |", prose(versionLine(v)))
+	}
 	p.linef("| Consumer | %s%s |", code(d.Consumer.Principal), prose(accountRegion(d.Consumer.Account, "")))
 	if d.Consumer.RoleARN != "" && d.Consumer.RoleARN != d.Consumer.Principal {
 		p.linef("| Consumer role | %s |", code(d.Consumer.RoleARN))

@@ -15,6 +15,7 @@ import (
 	"cmp"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
 )
@@ -136,6 +137,49 @@ func headline(door xsdoctor.Door) *xsdoctor.Finding {
 	}
 	if len(door.Findings) > 0 {
 		return &door.Findings[0]
+	}
+	return nil
+}
+
+// replicaLine describes a replica: its region, its key (the region's AWS managed key when none
+// is named) and its replication status.
+func replicaLine(r xsdoctor.ReplicaSummary) string {
+	key := r.KMSKeyID
+	if key == "" {
+		key = "the AWS managed key aws/secretsmanager"
+	}
+	s := r.Region + ", " + key
+	if r.Status != "" {
+		s += " (" + r.Status + ")"
+	}
+	return s
+}
+
+// versionLine describes a version: its id, its staging labels and the keys that encrypt it.
+func versionLine(v xsdoctor.Version) string {
+	stages := "no staging label"
+	if len(v.Stages) > 0 {
+		stages = strings.Join(v.Stages, ", ")
+	}
+	s := v.ID + " [" + stages + "]"
+	if len(v.KMSKeyIDs) > 0 {
+		s += " encrypted under " + strings.Join(v.KMSKeyIDs, ", ")
+	}
+	return s
+}
+
+// versionsWorthShowing are the versions the text and markdown reports list: all of them when
+// there is more than one or one is encrypted under several keys or under another key than the
+// one judged; none for the usual single AWSCURRENT under the secret's key (the JSON lists every
+// version always).
+func versionsWorthShowing(d xsdoctor.Diagnosis) []xsdoctor.Version {
+	vs := d.Secret.Versions
+	if len(vs) != 1 {
+		return vs
+	}
+	keys := vs[0].KMSKeyIDs
+	if len(keys) > 1 || len(keys) == 1 && (d.Secret.KMSKey == nil || keys[0] != d.Secret.KMSKey.ARN) {
+		return vs
 	}
 	return nil
 }

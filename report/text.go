@@ -32,6 +32,15 @@ func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
 	if k := d.Secret.KMSKey; k != nil {
 		p.linef("  kms key   %s%s", orDash(k.ARN), keyNote(k))
 	}
+	if r := d.Secret.PrimaryRegion; r != "" {
+		p.linef("  replica   of the primary in %s", r)
+	}
+	for _, r := range d.Secret.Replicas {
+		p.linef("  replica   %s", replicaLine(r))
+	}
+	for _, v := range versionsWorthShowing(d) {
+		p.linef("  version   %s", versionLine(v))
+	}
 	var about []string
 	if d.Consumer.RoleARN != "" && d.Consumer.RoleARN != d.Consumer.Principal {
 		about = append(about, "role "+d.Consumer.RoleARN)

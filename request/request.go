@@ -5,11 +5,12 @@
 package request
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/policy"
 )
 
@@ -48,11 +49,15 @@ type Params struct {
 }
 
 // UnknownOnConsumerRequest lists the keys that cannot be known offline for the consumer's own
-// request (SPEC §3): the network path, the client, MFA, request tags and source identity.
+// request (SPEC §3): the network path, the client, MFA, request tags and source identity, and
+// the version the client asks for — secretsmanager:VersionStage and VersionId are present only
+// when the client sends them, and the AWS CLI, boto3 and the CSI driver's provider do not by
+// default (Secrets Manager service authorization reference, condition keys).
 var UnknownOnConsumerRequest = []string{
 	"aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:VpcSourceIp",
 	"aws:UserAgent", "aws:Referer", "aws:MultiFactorAuth*",
 	"aws:RequestTag/*", "aws:TagKeys", "aws:SourceIdentity",
+	"secretsmanager:VersionStage", "secretsmanager:VersionId",
 }
 
 // ViaService is the kms:ViaService value of Secrets Manager in region.
@@ -60,10 +65,13 @@ func ViaService(region string) string { return "secretsmanager." + region + ".am
 
 func (p Params) principal() policy.Principal {
 	pr := policy.Principal{ARN: p.PrincipalARN, Account: p.PrincipalAccount, RoleARN: p.RoleARN, UniqueID: p.RoleID}
-	if strings.Contains(p.PrincipalARN, ":assumed-role/") {
-		pr.Type = policy.AssumedRole
-	} else if strings.Contains(p.PrincipalARN, ":role/") {
-		pr.Type = policy.Role
+	if a, ok := arn.Split(p.PrincipalARN); ok {
+		switch {
+		case a.IsAssumedRole():
+			pr.Type = policy.AssumedRole
+		case a.IsRole():
+			pr.Type = policy.Role
+		}
 	}
 	return pr
 }
@@ -97,7 +105,7 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
 	}
-	for _, k := range sortedKeys(p.PrincipalTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.PrincipalTags)) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
 	}
 	return ctx, unknown
@@ -110,7 +118,7 @@ func GetSecretValue(p Params) policy.Request {
 	ctx["aws:ViaAWSService"] = []string{"false"}
 	// The secret's tags are the request's resource tags (Secrets Manager service authorization
 	// reference: aws:ResourceTag/${TagKey}, secretsmanager:ResourceTag/tag-key).
-	for _, k := range sortedKeys(p.SecretTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.SecretTags)) {
 		ctx["aws:ResourceTag/"+k] = []string{p.SecretTags[k]}
 		ctx["secretsmanager:ResourceTag/"+k] = []string{p.SecretTags[k]}
 	}
@@ -146,7 +154,7 @@ func Decrypt(p Params) policy.Request {
 	ctx["aws:ViaAWSService"] = []string{"true"}
 	// The key's tags and aliases are the request's resource tags and kms:ResourceAliases (KMS
 	// Developer Guide: "ABAC for AWS KMS", aws:ResourceTag and kms:ResourceAliases).
-	for _, k := range sortedKeys(p.KeyTags) {
+	for _, k := range slices.Sorted(maps.Keys(p.KeyTags)) {
 		ctx["aws:ResourceTag/"+k] = []string{p.KeyTags[k]}
 	}
 	if len(p.KeyAliases) > 0 {
@@ -165,13 +173,4 @@ func Decrypt(p Params) policy.Request {
 // EncryptionContext is the encryption context Secrets Manager sends with Decrypt.
 func EncryptionContext(secretARN, versionID string) map[string]string {
 	return map[string]string{"SecretARN": secretARN, "SecretVersionId": versionID}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

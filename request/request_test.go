@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/policy"
 	"github.com/xsdoctor/xsdoctor/request"
 )
 
@@ -111,6 +113,31 @@ func TestAKeyInAThirdAccountUsesThatAccountsOrganization(t *testing.T) {
 	}
 }
 
+func TestBuildMakesBothRequestsFromTheFacts(t *testing.T) {
+	f := xsdoctor.Facts{
+		Input:    xsdoctor.Input{ConsumerArg: "arn:aws:sts::222222222222:assumed-role/app/s1"},
+		Owner:    xsdoctor.Account{ID: "111111111111", OrgID: "o-owner"},
+		Consumer: xsdoctor.Account{ID: "222222222222", OrgID: "o-consumer"},
+		Secret: xsdoctor.Secret{ARN: classic.SecretARN, Partition: "aws", Account: "111111111111", Region: "eu-west-1",
+			VersionID: "v-1", Tags: map[string]string{"env": "prod"}},
+		Key:  xsdoctor.Key{ARN: "arn:aws:kms:eu-west-1:222222222222:key/k", Account: "222222222222"},
+		Role: xsdoctor.Role{ARN: "arn:aws:iam::222222222222:role/svc/app", ID: "AROAEXAMPLE"},
+		Now:  "2026-11-29T12:00:00Z",
+	}
+	getSecret, decrypt := request.Build(f)
+	if getSecret.Resource != classic.SecretARN || getSecret.Context["aws:ResourceTag/env"][0] != "prod" ||
+		getSecret.Context["aws:PrincipalArn"][0] != f.Role.ARN || getSecret.Principal.ARN != f.Input.ConsumerArg {
+		t.Errorf("GetSecretValue = %+v", getSecret)
+	}
+	// A key in the consumer's own account belongs to the consumer's organization.
+	if decrypt.ResourceAccount != "222222222222" || decrypt.Context["aws:ResourceOrgID"][0] != "o-consumer" {
+		t.Errorf("Decrypt resource side = %s %v", decrypt.ResourceAccount, decrypt.Context["aws:ResourceOrgID"])
+	}
+	if decrypt.Context["aws:CurrentTime"][0] != "2026-11-29T12:00:00Z" || decrypt.Context["kms:EncryptionContext:SecretVersionId"][0] != "v-1" {
+		t.Errorf("Decrypt context = %v", decrypt.Context)
+	}
+}
+
 func TestTheKMSHopCarriesTheKeysTagsAndAliases(t *testing.T) {
 	p := classic
 	p.KeyTags = map[string]string{"share": "partners"}
@@ -124,5 +151,50 @@ func TestTheKMSHopCarriesTheKeysTagsAndAliases(t *testing.T) {
 	}
 	if _, ok := request.GetSecretValue(p).Context["aws:ResourceTag/share"]; ok {
 		t.Error("the key's tags are not the secret's resource tags")
+	}
+}
+
+func TestTheClientDecidesTheVersionStage(t *testing.T) {
+	r := request.GetSecretValue(classic)
+	for _, k := range []string{"secretsmanager:VersionStage", "secretsmanager:VersionId"} {
+		if _, ok := r.Context[k]; ok || !slices.Contains(r.Unknown, k) {
+			t.Errorf("%s must be unknown on the consumer's request: the client decides whether to send it", k)
+		}
+	}
+}
+
+func TestAnUnreadFactIsUnknownNeverAbsent(t *testing.T) {
+	f := xsdoctor.Facts{
+		Input:    xsdoctor.Input{ConsumerArg: "arn:aws:sts::222222222222:assumed-role/app/s1"},
+		Owner:    xsdoctor.Account{ID: "111111111111", OrgID: "o-owner"},
+		Consumer: xsdoctor.Account{ID: "222222222222", OrgID: "o-consumer"},
+		Secret: xsdoctor.Secret{ARN: classic.SecretARN, Partition: "aws", Account: "111111111111", Region: "eu-west-1",
+			VersionsErr: &xsdoctor.ReadError{Call: "secretsmanager:ListSecretVersionIds", Code: "AccessDeniedException"}},
+		Key: xsdoctor.Key{ARN: classic.KeyARN, Account: "111111111111",
+			TagsErr: &xsdoctor.ReadError{Call: "kms:ListResourceTags", Code: "AccessDeniedException"}},
+		Role: xsdoctor.Role{ARN: "arn:aws:iam::222222222222:role/app", PathInferred: true,
+			Err: &xsdoctor.ReadError{Call: "iam:GetRole", Code: "AccessDenied"}},
+	}
+	getSecret, decrypt := request.Build(f)
+	for _, tc := range []struct {
+		r   policy.Request
+		key string
+	}{
+		{decrypt, "kms:EncryptionContext:SecretVersionId"},
+		{decrypt, "aws:ResourceTag/*"},
+		{decrypt, "aws:PrincipalTag/*"},
+		{getSecret, "aws:PrincipalTag/*"},
+		{getSecret, "aws:PrincipalArn"},
+		{decrypt, "aws:PrincipalArn"},
+	} {
+		if !slices.Contains(tc.r.Unknown, tc.key) {
+			t.Errorf("%s: %s should be unknown, unknown = %v", tc.r.Action, tc.key, tc.r.Unknown)
+		}
+	}
+	if _, ok := decrypt.Context["aws:PrincipalArn"]; ok {
+		t.Error("a guessed role path must not be sent as aws:PrincipalArn")
+	}
+	if slices.Contains(getSecret.Unknown, "aws:ResourceTag/*") {
+		t.Error("the secret's tags were read (DescribeSecret answered): they are known, none")
 	}
 }

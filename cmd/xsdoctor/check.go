@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func runCheck(ctx context.Context, args []string, e env, stdin io.Reader, stdout
 		}
 		parsed = &pe
 	}
-	if err := f.validate("check", secret); err != nil {
+	if err := f.validate("check"); err != nil {
 		return 0, err
 	}
 	opts := f.probeOptions(secret)
@@ -68,7 +69,7 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 		OwnerProfile:    f.ownerProfile,
 		ConsumerProfile: f.consumerProfile,
 		ExternalID:      f.externalID,
-		SessionName:     f.sessionName,
+		SessionName:     cmp.Or(f.sessionName, defaultSessionName()),
 		Region:          f.region,
 		Live:            f.live,
 		Timeout:         f.timeout,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/internal/awsemu"
+	"github.com/xsdoctor/xsdoctor/scenarios"
 )
 
 const (
@@ -29,6 +30,7 @@ const (
 // shared config, credentials and IMDS out of reach.
 func awsEnv(t *testing.T) {
 	t.Helper()
+	classicTrap, _ := scenarios.Get(scenarios.Default)
 	s, _, err := awsemu.Parse(classicTrap)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ func TestEmulateServesUntilCancelled(t *testing.T) {
 	done := make(chan int, 1)
 	var stdout, stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"emulate", "--scenario", filepath.Join("scenarios", "classic-trap.json"), "--listen", addr}, nil, &stdout, &stderr)
+		done <- run(ctx, []string{"emulate", "classic-trap", "--listen", addr}, nil, &stdout, &stderr)
 	}()
 
 	// An unsigned GetCallerIdentity is enough to see the emulator answer in the STS wire format.

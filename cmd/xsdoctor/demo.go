@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -15,17 +16,11 @@ import (
 
 	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/internal/awsemu"
+	"github.com/xsdoctor/xsdoctor/scenarios"
 )
 
-// classicTrap is the built-in demo scenario: a secret created without kms_key_id, so encrypted
-// with the AWS managed key aws/secretsmanager, with a customer managed key, a secret policy and
-// consumer IAM that are otherwise exactly right (SPEC §1, "The classic trap").
-//
-//go:embed scenarios/classic-trap.json
-var classicTrap []byte
-
-// runDemo is "xsdoctor demo [--scenario FILE] [flags]": the check against the in-process
-// emulator.
+// runDemo is "xsdoctor demo [NAME | --scenario FILE] [flags]" (the check against the in-process
+// emulator) and "xsdoctor demo --list" (the built-in catalogue).
 func runDemo(ctx context.Context, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	var f checkFlags
 	fs := newCheckFlagSet("demo", &f)
@@ -36,8 +31,20 @@ func runDemo(ctx context.Context, args []string, e env, stdin io.Reader, stdout,
 	if err != nil {
 		return 0, flagError("demo", err)
 	}
-	if len(positional) > 0 {
-		return 0, usagef("demo", "the scenario's check block names the secret; pass a scenario with --scenario FILE", "unexpected argument %q", positional[0])
+	if f.list {
+		if len(positional) > 0 || f.scenario != "" {
+			return 0, usagef("demo", "run 'xsdoctor demo --list' alone, then 'xsdoctor demo NAME'", "--list takes no scenario")
+		}
+		return exitOK, listCatalogue(stdout)
+	}
+	name := ""
+	switch {
+	case len(positional) > 1:
+		return 0, usagef("demo", "run one scenario at a time: xsdoctor demo NAME", "unexpected argument %q", positional[1])
+	case len(positional) == 1 && f.scenario != "":
+		return 0, usagef("demo", "give a built-in scenario's NAME or --scenario FILE, not both", "both a scenario name %q and --scenario %q", positional[0], f.scenario)
+	case len(positional) == 1:
+		name = positional[0]
 	}
 	f.set = given(fs)
 
@@ -51,9 +58,9 @@ func runDemo(ctx context.Context, args []string, e env, stdin io.Reader, stdout,
 		}
 		parsed = &pe
 	}
-	scenario, warnings, err := loadScenario(f.scenario, parsed != nil)
+	scenario, warnings, err := loadScenario("demo", name, f.scenario, parsed != nil)
 	if err != nil {
-		return 0, &usageError{cmd: "demo", msg: err.Error(), hint: "demo takes a scenario file in the SPEC §6 format, e.g. ../shared/scenarios/*.json"}
+		return 0, err
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "xsdoctor demo: scenario: %s\n", w)
@@ -68,7 +75,7 @@ func runDemo(ctx context.Context, args []string, e env, stdin io.Reader, stdout,
 	if fromBlock := f.fromScenario(scenario.Check); secret == "" {
 		secret = fromBlock
 	}
-	if err := f.validate("demo", secret); err != nil {
+	if err := f.validate("demo"); err != nil {
 		return 0, err
 	}
 
@@ -115,18 +122,63 @@ func demoConfig() []func(*config.LoadOptions) error {
 	}
 }
 
-// loadScenario loads path, or the built-in classic trap when path is "". fromError lets the check
-// block omit the secret and the consumer, which the error supplies.
-func loadScenario(path string, fromError bool) (*awsemu.Scenario, []string, error) {
+// loadScenario loads the scenario file path, else the built-in scenario name, else the default
+// one (the classic trap). Its errors are usage errors of cmd. fromError lets the check block omit
+// the secret and the consumer, which the error supplies.
+func loadScenario(cmd, name, path string, fromError bool) (*awsemu.Scenario, []string, error) {
 	o := awsemu.LoadOptions{CheckFromElsewhere: fromError}
-	if path == "" {
-		s, warnings, err := awsemu.ParseWith(classicTrap, o)
+	if path != "" {
+		s, warnings, err := awsemu.LoadWith(path, o)
 		if err != nil {
-			return nil, warnings, fmt.Errorf("built-in scenario: %w", err)
+			hint := "a scenario file is JSON in the format of docs/scenarios.md; 'xsdoctor demo --list' shows the built-in ones"
+			if _, builtIn := scenarios.Get(path); builtIn {
+				hint = "a built-in scenario is named without --scenario: xsdoctor " + cmd + " " + path
+			}
+			return nil, warnings, &usageError{cmd: cmd, msg: err.Error(), hint: hint}
 		}
 		return s, warnings, nil
 	}
-	return awsemu.LoadWith(path, o)
+	data, err := catalogueScenario(cmd, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, warnings, err := awsemu.ParseWith(data, o)
+	if err != nil {
+		return nil, warnings, fmt.Errorf("built-in scenario %s: %w", name, err)
+	}
+	return s, warnings, nil
+}
+
+// catalogueScenario is the file of a built-in scenario (the default one for ""), or a usage
+// error that suggests the nearest names.
+func catalogueScenario(cmd, name string) ([]byte, error) {
+	if name == "" {
+		name = scenarios.Default
+	}
+	if data, ok := scenarios.Get(name); ok {
+		return data, nil
+	}
+	hint := didYouMean(suggest(name, scenarios.Names(), 3)) + "'xsdoctor demo --list' shows the built-in scenarios"
+	if strings.HasSuffix(name, ".json") || strings.ContainsRune(name, '/') || strings.ContainsRune(name, os.PathSeparator) {
+		hint = "a file is given with --scenario " + name
+	}
+	return nil, usagef(cmd, hint, "no built-in scenario %q", name)
+}
+
+// listCatalogue prints the catalogue: one scenario a line, its name, spaces, its summary.
+func listCatalogue(w io.Writer) error {
+	entries, err := scenarios.List()
+	if err != nil {
+		return err
+	}
+	width := 0
+	for _, e := range entries {
+		width = max(width, len(e.Name))
+	}
+	for _, e := range entries {
+		fmt.Fprintf(w, "%-*s  %s\n", width, e.Name, e.Summary)
+	}
+	return nil
 }
 
 // fromScenario fills every flag the command line did not set from the scenario's check block,

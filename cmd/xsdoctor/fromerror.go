@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xsdoctor/xsdoctor"
+	"github.com/xsdoctor/xsdoctor/arn"
 	"github.com/xsdoctor/xsdoctor/errtext"
 )
 
@@ -45,7 +46,7 @@ func (f *checkFlags) applyError(cmd string, e xsdoctor.ErrorText, secret, fallba
 	if !f.set["consumer"] {
 		switch {
 		case e.Principal != "":
-			if !roleARN.MatchString(e.Principal) && !sessionARN.MatchString(e.Principal) {
+			if a, err := arn.Parse(e.Principal); err != nil || !a.IsRole() && !a.IsAssumedRole() {
 				return "", usagef(cmd, "xsdoctor checks a role: pass the role the workload runs as with --consumer ROLE_ARN",
 					"the error names %s, which is neither an IAM role nor an assumed-role session", e.Principal)
 			}

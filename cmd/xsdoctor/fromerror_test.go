@@ -105,7 +105,7 @@ func TestFromErrorScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plain, plainCode := demoJSON(t, "--scenario", file, "--live=false")
+			plain, plainCode := demoReport(t, "--scenario", file, "--live=false")
 			w := workloadErrorOf(t, s, i)
 			stripped := withoutSecretAndConsumer(t, file, tmp)
 
@@ -134,6 +134,9 @@ func TestFromErrorScenarios(t *testing.T) {
 				if err := json.Unmarshal(stdout.Bytes(), &d); err != nil {
 					t.Fatalf("%s: exit %d, not a JSON report: %v\nstderr:\n%s", form.name, code, err, stderr.String())
 				}
+				for _, v := range reportSchema(t).Validate(stdout.Bytes()) {
+					t.Errorf("%s: the report does not validate against docs/report.schema.json: %s", form.name, v)
+				}
 				compareFromError(t, form, w, plain, plainCode, d, code, false)
 			}
 
@@ -149,7 +152,7 @@ func TestFromErrorScenarios(t *testing.T) {
 			if err := os.WriteFile(errFile, []byte(errorForms[0].text(other)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			d, code := demoJSON(t, "--scenario", stripped, "--from-error", errFile, "--consumer", s.Check.Consumer, "--live=false")
+			d, code := demoReport(t, "--scenario", stripped, "--from-error", errFile, "--consumer", s.Check.Consumer, "--live=false")
 			runs++
 			compareFromError(t, errorForms[0], other, plain, plainCode, d, code, true)
 		})
@@ -165,12 +168,12 @@ func compareFromError(t *testing.T, form errorForm, w workloadError, plain xsdoc
 	}
 	for i := range plain.Doors {
 		p, g := plain.Doors[i], d.Doors[i]
-		if p.State != g.State || !slices.Equal(findingCodes(p.Findings), findingCodes(g.Findings)) {
-			t.Errorf("%s: door %s is %s %v, want %s %v", form.name, g.Door, g.State, findingCodes(g.Findings), p.State, findingCodes(p.Findings))
+		if p.State != g.State || !slices.Equal(sortedCodes(p.Findings), sortedCodes(g.Findings)) {
+			t.Errorf("%s: door %s is %s %v, want %s %v", form.name, g.Door, g.State, sortedCodes(g.Findings), p.State, sortedCodes(p.Findings))
 		}
 	}
-	top := slices.DeleteFunc(findingCodes(d.Findings), func(c string) bool { return c == string(xsdoctor.ErrorPointsElsewhere) })
-	if want := findingCodes(plain.Findings); !slices.Equal(top, want) {
+	top := slices.DeleteFunc(sortedCodes(d.Findings), func(c string) bool { return c == string(xsdoctor.ErrorPointsElsewhere) })
+	if want := sortedCodes(plain.Findings); !slices.Equal(top, want) {
 		t.Errorf("%s: top-level findings %v, want %v", form.name, top, want)
 	}
 	if d.Consumer.RoleARN != plain.Consumer.RoleARN && !otherRole {
@@ -205,7 +208,7 @@ func compareFromError(t *testing.T, form errorForm, w workloadError, plain xsdoc
 	} else if e.PolicyType == xsdoctor.PolicySession {
 		want = true
 	}
-	got := slices.Contains(findingCodes(d.Findings), string(xsdoctor.ErrorPointsElsewhere))
+	got := slices.Contains(sortedCodes(d.Findings), string(xsdoctor.ErrorPointsElsewhere))
 	if got != want {
 		t.Errorf("%s: ERROR_POINTS_ELSEWHERE %v, want %v (policy type %q, doors %v)", form.name, got, want, e.PolicyType, doorStatesOf(d))
 	}
@@ -268,7 +271,7 @@ func withoutSecretAndConsumer(t *testing.T, file, dir string) string {
 }
 
 // demoJSON runs demo with args and -o json and returns the report and the exit code.
-func demoJSON(t *testing.T, args ...string) (xsdoctor.Diagnosis, int) {
+func demoReport(t *testing.T, args ...string) (xsdoctor.Diagnosis, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), append(append([]string{"demo"}, args...), "-o", "json"), nil, &stdout, &stderr)
@@ -276,10 +279,13 @@ func demoJSON(t *testing.T, args ...string) (xsdoctor.Diagnosis, int) {
 	if err := json.Unmarshal(stdout.Bytes(), &d); err != nil {
 		t.Fatalf("demo %v: exit %d, not a JSON report: %v\nstderr:\n%s", args, code, err, stderr.String())
 	}
+	for _, v := range reportSchema(t).Validate(stdout.Bytes()) {
+		t.Errorf("demo %v: the report does not validate against docs/report.schema.json: %s", args, v)
+	}
 	return d, code
 }
 
-func findingCodes(fs []xsdoctor.Finding) []string {
+func sortedCodes(fs []xsdoctor.Finding) []string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, string(f.Code))
@@ -327,7 +333,7 @@ func TestCheckFromErrorTakesWhatTheErrorSays(t *testing.T) {
 	if d.Consumer.RoleARN != trapConsumer || d.Input.Error == nil || d.Input.Error.PolicyType != xsdoctor.PolicyKMS || d.Input.Error.Format != "cloudwatch/aws-sdk-go-v2" {
 		t.Errorf("consumer %+v, input.error %+v", d.Consumer, d.Input.Error)
 	}
-	if slices.Contains(findingCodes(d.Findings), string(xsdoctor.ErrorPointsElsewhere)) {
+	if slices.Contains(sortedCodes(d.Findings), string(xsdoctor.ErrorPointsElsewhere)) {
 		t.Errorf("the key-policy door is closed: the KMS message does not point elsewhere")
 	}
 
@@ -365,7 +371,7 @@ func TestCheckFromErrorResolvesAPartialARN(t *testing.T) {
 		secret: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/billing/stripe-api-key", region: "eu-west-1",
 		account: "222222222222", code: "AccessDenied", message: "Access to KMS is not allowed"}
 	d, code, stderr := checkFromError(t, cloudTrailEvent(w))
-	if code != 1 || d.Secret.ARN != trapSecret || !slices.Contains(findingCodes(d.Findings), string(xsdoctor.InputNotFullARN)) {
-		t.Errorf("exit %d, secret %s, findings %v; stderr %s", code, d.Secret.ARN, findingCodes(d.Findings), stderr)
+	if code != 1 || d.Secret.ARN != trapSecret || !slices.Contains(sortedCodes(d.Findings), string(xsdoctor.InputNotFullARN)) {
+		t.Errorf("exit %d, secret %s, findings %v; stderr %s", code, d.Secret.ARN, sortedCodes(d.Findings), stderr)
 	}
 }

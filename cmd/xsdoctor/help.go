@@ -27,13 +27,18 @@ Usage:
   xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]   diagnose, live against AWS
   xsdoctor check --from-error FILE|- [flags]                    the same, starting from the error the workload logged
   xsdoctor replay FACTS_FILE [-o text|json|markdown]            judge facts saved with --facts-out again, offline
-  xsdoctor demo [--scenario FILE] [flags]                       the same check against a built-in emulator
-  xsdoctor emulate --scenario FILE [--listen 127.0.0.1:4566]    serve a scenario to any AWS client
+  xsdoctor demo [NAME | --scenario FILE] [flags]                the same check against a built-in emulator
+  xsdoctor demo --list                                          the built-in scenarios, one a line
+  xsdoctor emulate (NAME | --scenario FILE) [--listen ADDR]     serve a scenario to any AWS client
+  xsdoctor explain CODE                                         what a finding code means, how it is fixed
+  xsdoctor completion bash|zsh|fish                             a shell completion script
   xsdoctor version                                              print the version
   xsdoctor help [COMMAND]                                       this text, or a command's flags
 
 Try it without AWS:
-  xsdoctor demo
+  xsdoctor demo                      the classic trap: a secret under the AWS managed key
+  xsdoctor demo --list               every built-in scenario
+  xsdoctor demo kms-key-is-disabled  one of them
 
 Example:
   xsdoctor check arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf \
@@ -41,14 +46,20 @@ Example:
     --owner-role arn:aws:iam::111111111111:role/xsdoctor-inspector \
     --consumer-role arn:aws:iam::222222222222:role/xsdoctor-inspector
 
+The reference (finding codes, the JSON report and its schema, scenario and facts formats) is in
+the docs/ directory of the xsdoctor repository.
+
 ` + exitCodesHelp
 
 const shortUsage = `Usage:
   xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]
   xsdoctor check --from-error FILE|- [flags]
   xsdoctor replay FACTS_FILE [-o text|json|markdown]
-  xsdoctor demo [--scenario FILE] [flags]
-  xsdoctor emulate --scenario FILE [--listen 127.0.0.1:4566]
+  xsdoctor demo [NAME | --scenario FILE] [flags]
+  xsdoctor demo --list
+  xsdoctor emulate (NAME | --scenario FILE) [--listen 127.0.0.1:4566]
+  xsdoctor explain CODE
+  xsdoctor completion bash|zsh|fish
   xsdoctor version
   xsdoctor help [COMMAND]
 `
@@ -94,12 +105,15 @@ Examples:
 Flags:
 `
 
-const demoHelp = `Usage: xsdoctor demo [--scenario FILE] [flags]
+const demoHelp = `Usage: xsdoctor demo [NAME | --scenario FILE] [flags]
+       xsdoctor demo --list
 
-Runs the check against an in-process emulator of the scenario's accounts: nothing leaves this
-machine and no AWS credentials are needed. Without --scenario it runs the classic trap: a secret
-created without a KMS key, so encrypted with the AWS managed key aws/secretsmanager, while the
-customer managed key's policy, the secret policy and the consumer's IAM are exactly right.
+Runs the check against an in-process emulator of a scenario's accounts: nothing leaves this
+machine and no AWS credentials are needed. NAME is a built-in scenario ('xsdoctor demo --list'
+shows them, one a line); --scenario runs a scenario file of your own instead. Without either it
+runs classic-trap: a secret created without a KMS key, so encrypted with the AWS managed key
+aws/secretsmanager, while the customer managed key's policy, the secret policy and the
+consumer's IAM are exactly right.
 
 The scenario's check block supplies the secret, the consumer, the inspector roles and --live;
 flags given here override it. With --from-error the error supplies the secret and the consumer
@@ -107,18 +121,21 @@ instead (the check block may then leave them out).
 
 Examples:
   xsdoctor demo
-  xsdoctor demo -o markdown
-  xsdoctor demo --scenario ../shared/scenarios/kms-key-is-disabled.json --live -o json
+  xsdoctor demo --list
+  xsdoctor demo secret-has-no-resource-policy -o markdown
+  xsdoctor demo kms-key-is-disabled --live -o json
+  xsdoctor demo --scenario my-setup.json
 
 Flags:
 `
 
-const emulateHelp = `Usage: xsdoctor emulate --scenario FILE [--listen 127.0.0.1:4566]
+const emulateHelp = `Usage: xsdoctor emulate (NAME | --scenario FILE) [--listen 127.0.0.1:4566]
 
-Serves the scenario's accounts over HTTP, speaking the Secrets Manager, KMS, IAM, STS and
-Organizations wire protocols, so that any AWS client can be tried against it:
+Serves a scenario's accounts over HTTP, speaking the Secrets Manager, KMS, IAM, STS and
+Organizations wire protocols, so that any AWS client can be tried against it. NAME is a built-in
+scenario ('xsdoctor demo --list' shows them); --scenario serves a file of your own.
 
-  xsdoctor emulate --scenario ../shared/scenarios/kms-key-is-disabled.json &
+  xsdoctor emulate kms-key-is-disabled &
   AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
     aws sts assume-role --role-arn arn:aws:iam::111111111111:role/xsdoctor-inspector \
     --role-session-name me --region us-east-1
@@ -127,10 +144,31 @@ The first line it prints is the endpoint URL. Credentials the emulator did not i
 scenario's operator; AssumeRole returns credentials that act as the role. Stop it with Ctrl-C.
 
 Flags:
-  --scenario FILE
-        the scenario to serve (SPEC §6)
-  --listen ADDR
-        address to listen on (default 127.0.0.1:4566; 127.0.0.1:0 picks a free port)
+`
+
+const explainHelp = `Usage: xsdoctor explain CODE
+       xsdoctor explain --list
+
+Prints what a finding code means, which door and account it concerns, how it is fixed, and an
+example (the same text as docs/codes.md in the repository). Codes are matched in any case, with
+dashes or underscores: xsdoctor explain key-aws-managed. --list prints every code with its
+one-line summary.
+
+Example:
+  xsdoctor explain KEY_AWS_MANAGED
+`
+
+const completionHelp = `Usage: xsdoctor completion bash|zsh|fish
+
+Prints a completion script for the shell: commands, flags, -o values, the built-in scenario
+names for demo and emulate, and the finding codes for explain.
+
+  bash:  source <(xsdoctor completion bash)
+         or save it as ~/.local/share/bash-completion/completions/xsdoctor
+  zsh:   source <(xsdoctor completion zsh)
+         or save it as _xsdoctor in a directory of $fpath
+  fish:  xsdoctor completion fish | source
+         or save it as ~/.config/fish/completions/xsdoctor.fish
 `
 
 const replayHelp = `Usage: xsdoctor replay FACTS_FILE [-o text|json|markdown]
@@ -175,12 +213,22 @@ func runHelp(args []string, stdout io.Writer) error {
 		printHelp(stdout, exitCodesHelp)
 	case "emulate":
 		printHelp(stdout, emulateHelp)
+		writeFlagDocs(stdout, emulateFlagDocs)
 	case "replay":
 		printHelp(stdout, replayHelp)
+	case "explain":
+		printHelp(stdout, explainHelp)
+	case "completion":
+		printHelp(stdout, completionHelp)
 	case "version":
 		printHelp(stdout, versionHelp)
+	case "help", "-h", "-help", "--help":
+		printHelp(stdout, topHelp)
 	default:
-		return usagef("help", "the commands are "+strings.Join([]string{"check", "demo", "emulate", "replay", "version"}, ", "), "no help for unknown command %q", args[0])
+		return usagef("help", "the commands are "+strings.Join(commands, ", "), "no help for unknown command %q", args[0])
 	}
 	return nil
 }
+
+// isHelpArg reports whether arg asks for help.
+func isHelpArg(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

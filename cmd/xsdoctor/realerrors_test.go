@@ -113,7 +113,7 @@ func fromStoredError(t *testing.T, scenario, path, text string, want xsdoctor.Er
 	if e.Principal != want.Principal || e.Action != want.Action || e.PolicyType != want.PolicyType || e.Deny != want.Deny || e.Format != want.Format || e.Resource != want.Resource {
 		t.Errorf("%s: parsed %+v, want %+v", path, e, want)
 	}
-	plain, plainCode := demoJSON(t, "--scenario", scenario, "--live=false")
+	plain, plainCode := demoReport(t, "--scenario", scenario, "--live=false")
 	args := []string{"--scenario", scenario, "--from-error", path + ".input", "--live=false"}
 	if err := os.WriteFile(path+".input", []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func fromStoredError(t *testing.T, scenario, path, text string, want xsdoctor.Er
 		// The error names the secret and the consumer: the scenario's check block must not.
 		args[1] = withoutSecretAndConsumer(t, scenario, t.TempDir())
 	}
-	d, code := demoJSON(t, args...)
+	d, code := demoReport(t, args...)
 	compareFromError(t, errorForm{name: filepath.Base(path), format: want.Format}, workloadError{principal: want.Principal, code: "AccessDeniedException"}, plain, plainCode, d, code, false)
 }
 

@@ -81,7 +81,15 @@ func runWith(ctx context.Context, args []string, environ []string, stdin io.Read
 		code, err = runReplay(rest, e, stdout)
 	case "emulate":
 		code, err = runEmulate(ctx, rest, stdout, stderr)
+	case "explain":
+		err = runExplain(rest, stdout)
+	case "completion":
+		err = runCompletion(rest, stdout)
 	case "version", "--version":
+		if len(rest) == 1 && isHelpArg(rest[0]) {
+			err = runHelp([]string{"version"}, stdout)
+			break
+		}
 		if len(rest) > 0 {
 			err = usagef("version", "run 'xsdoctor version' without arguments", "version takes no arguments, got %q", rest[0])
 			break

@@ -16,6 +16,15 @@ func versionString() string {
 	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
+		info = nil
+	}
+	return versionFrom(info)
+}
+
+// versionFrom reads the version from the build info the toolchain recorded (nil when there is
+// none): the module version, else the VCS revision, then the Go version.
+func versionFrom(info *debug.BuildInfo) string {
+	if info == nil {
 		return "(unknown)"
 	}
 	v := info.Main.Version

@@ -2,6 +2,8 @@ package awsemu
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -189,7 +191,7 @@ func (s *Scenario) identitySet(c Caller) policy.Set {
 
 func (s *Scenario) roleIdentityPolicies(r *Role) []policy.Named {
 	var out []policy.Named
-	for _, name := range sortedKeys(r.InlinePolicies) {
+	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
 		doc := r.InlinePolicies[name]
 		out = append(out, doc.Named(name))
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 // Identity. The caller is read from the access key id in the SigV4 Credential= scope (or the
@@ -175,10 +177,7 @@ func sessionKeys(role *Role, name string) (accessKey, secretKey, token string) {
 }
 
 // arnAccount returns the account field of an ARN ("" when there is none).
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
+func arnAccount(s string) string {
+	a, _ := arn.Split(s)
+	return a.Account
 }

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -323,7 +324,7 @@ func (s *server) listResourceTags(c *call, body []byte) (any, *apiError) {
 		return nil, e
 	}
 	all := make([]kmsTag, 0, len(k.Tags))
-	for _, name := range sortedKeys(k.Tags) {
+	for _, name := range slices.Sorted(maps.Keys(k.Tags)) {
 		all = append(all, kmsTag{TagKey: name, TagValue: k.Tags[name]})
 	}
 	items, next, ok := page(all, "ListResourceTags\x00"+k.ARN, in.Marker, size)

@@ -1,6 +1,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -86,7 +88,7 @@ func (s *server) describeSecret(c *call, body []byte) (any, *apiError) {
 			out.VersionIdsToStages[v.ID] = v.Stages
 		}
 	}
-	for _, k := range sortedKeys(sec.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(sec.Tags)) {
 		out.Tags = append(out.Tags, smTag{Key: k, Value: sec.Tags[k]})
 	}
 	for _, r := range sec.Replicas {

@@ -1,6 +1,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -162,7 +164,7 @@ func toXMLStatements(ms []MatchedStatement) []xmlStatement {
 
 // toXMLEntries writes a map as awsQuery entries, sorted by key for stable output.
 func toXMLEntries(m map[string]string) []xmlEntry {
-	keys := sortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	out := make([]xmlEntry, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, xmlEntry{Key: k, Value: m[k]})

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 
 	"github.com/xsdoctor/xsdoctor/policy"
 )
@@ -67,7 +69,7 @@ func (b *builder) build() {
 		b.fail("accounts", "required: at least one account")
 	}
 
-	for _, name := range sortedKeys(s.AWSManagedPolicies) {
+	for _, name := range slices.Sorted(maps.Keys(s.AWSManagedPolicies)) {
 		doc := s.AWSManagedPolicies[name]
 		path := "aws_managed_policies." + name
 		if !roleNameRe.MatchString(name) {
@@ -80,7 +82,7 @@ func (b *builder) build() {
 		s.policies[mp.ARN] = mp
 	}
 
-	s.AccountIDs = sortedKeys(s.Accounts)
+	s.AccountIDs = slices.Sorted(maps.Keys(s.Accounts))
 	for _, id := range s.AccountIDs {
 		b.account(id)
 	}
@@ -164,19 +166,19 @@ func (b *builder) account(id string) {
 		b.fail(base+".scps", "SCPs apply only to an account in an organization; set org_id")
 	}
 
-	for _, name := range sortedKeys(a.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(a.Policies)) {
 		b.managedPolicy(a, name)
 	}
-	for _, name := range sortedKeys(a.Roles) {
+	for _, name := range slices.Sorted(maps.Keys(a.Roles)) {
 		b.role(a, name)
 	}
-	for _, name := range sortedKeys(a.Keys) {
+	for _, name := range slices.Sorted(maps.Keys(a.Keys)) {
 		b.key(a, name)
 	}
 	if a.Keys == nil {
 		a.Keys = map[string]*Key{}
 	}
-	for _, name := range sortedKeys(a.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(a.Secrets)) {
 		b.secret(a, name)
 	}
 }
@@ -229,7 +231,7 @@ func (b *builder) role(a *Account, name string) {
 	}
 	r.Name, r.Account = name, a.ID
 	r.ARN = "arn:aws:iam::" + a.ID + ":role" + r.Path + name
-	for _, pn := range sortedKeys(r.InlinePolicies) {
+	for _, pn := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
 		doc := r.InlinePolicies[pn]
 		b.parse(path+".inline_policies."+pn, &doc, 0)
 		r.InlinePolicies[pn] = doc
@@ -240,7 +242,7 @@ func (b *builder) role(a *Account, name string) {
 			b.fail(fmt.Sprintf("%s.denied_calls[%d]", path, i), "%q is not service:Operation (e.g. kms:GetKeyPolicy)", c)
 		}
 	}
-	for _, action := range sortedKeys(r.Simulation) {
+	for _, action := range slices.Sorted(maps.Keys(r.Simulation)) {
 		if !simulationDecisions[r.Simulation[action]] {
 			b.fail(path+".simulation."+action, "%q is not allowed, implicitDeny or explicitDeny", r.Simulation[action])
 		}
@@ -253,7 +255,7 @@ func (b *builder) role(a *Account, name string) {
 // account defines is an error (SPEC §6: "dangling reference").
 func (b *builder) references(id string) {
 	a := b.s.Accounts[id]
-	for _, name := range sortedKeys(a.Roles) {
+	for _, name := range slices.Sorted(maps.Keys(a.Roles)) {
 		r := a.Roles[name]
 		if r == nil {
 			continue
@@ -268,7 +270,7 @@ func (b *builder) references(id string) {
 			b.fail(path+".permissions_boundary", "no policy %s is defined (add it under accounts.<id>.policies or aws_managed_policies)", r.PermissionsBoundary)
 		}
 	}
-	for _, name := range sortedKeys(a.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(a.Secrets)) {
 		if sec := a.Secrets[name]; sec != nil {
 			b.secretKeys("accounts."+id+".secrets."+name, sec)
 		}
@@ -317,7 +319,7 @@ func (b *builder) expect() {
 	if e == nil {
 		return
 	}
-	for _, door := range sortedKeys(e.Doors) {
+	for _, door := range slices.Sorted(maps.Keys(e.Doors)) {
 		switch door {
 		case "key-policy", "secret-policy", "consumer-iam":
 		default:

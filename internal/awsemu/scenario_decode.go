@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -126,7 +127,7 @@ func (d *decoder) decode(path string, raw json.RawMessage, v reflect.Value) {
 			return
 		}
 		out := reflect.MakeMapWithSize(v.Type(), len(fields))
-		for _, k := range sortedKeys(fields) {
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			elem := reflect.New(v.Type().Elem()).Elem()
 			d.decode(join(path, k), fields[k], elem)
 			out.SetMapIndex(reflect.ValueOf(k), elem)
@@ -149,7 +150,7 @@ func (d *decoder) decode(path string, raw json.RawMessage, v reflect.Value) {
 				d.decode(join(path, name), fraw, v.Field(i))
 			}
 		}
-		for _, k := range sortedKeys(fields) {
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			if !known[k] {
 				d.warns = append(d.warns, join(path, k)+": unknown field, ignored")
 			}
@@ -221,13 +222,4 @@ func checkDepth(data []byte, limit int) int {
 		}
 	}
 	return -1
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,8 +1,12 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/xsdoctor/xsdoctor/arn"
 )
 
 // AWSError is a refusal the way AWS words it: the error code the wire layer sends (in the
@@ -29,17 +33,10 @@ const (
 	MessageOrgNotInUse    = "Your account is not a member of an organization."
 )
 
-// arnParts splits arn:partition:service:region:account:resource.
-type arnParts struct {
-	Service, Region, Account, Resource string
-}
-
-func parseARN(s string) (arnParts, bool) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" {
-		return arnParts{}, false
-	}
-	return arnParts{Service: parts[2], Region: parts[3], Account: parts[4], Resource: parts[5]}, true
+// parseARN splits an ARN of the partition the emulator serves (aws) with the one ARN type.
+func parseARN(s string) (arn.ARN, bool) {
+	a, ok := arn.Split(s)
+	return a, ok && a.Partition == "aws"
 }
 
 // Secret resolves a SecretId as Secrets Manager does (GetSecretValue, SecretId): a full ARN, or a
@@ -284,7 +281,7 @@ func (s *Scenario) OrgID(account string) string {
 // Secrets lists every secret, sorted by ARN.
 func (s *Scenario) Secrets() []*Secret {
 	out := make([]*Secret, 0, len(s.secrets))
-	for _, arn := range sortedKeys(s.secrets) {
+	for _, arn := range slices.Sorted(maps.Keys(s.secrets)) {
 		out = append(out, s.secrets[arn])
 	}
 	return out
@@ -293,7 +290,7 @@ func (s *Scenario) Secrets() []*Secret {
 // Keys lists every key (the AWS managed keys created at load time included), sorted by ARN.
 func (s *Scenario) Keys() []*Key {
 	out := make([]*Key, 0, len(s.keys))
-	for _, arn := range sortedKeys(s.keys) {
+	for _, arn := range slices.Sorted(maps.Keys(s.keys)) {
 		out = append(out, s.keys[arn])
 	}
 	return out

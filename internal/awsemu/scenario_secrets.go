@@ -2,6 +2,8 @@ package awsemu
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -69,7 +71,7 @@ func (b *builder) index(path string, sec *Secret) {
 // bytes: keys 1-128, values 0-256 (Tagging AWS resources: "Tag naming limits and
 // requirements").
 func (b *builder) tags(path string, tags map[string]string) {
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		if n, m := utf8.RuneCountInString(k), utf8.RuneCountInString(tags[k]); n == 0 || n > 128 || m > 256 {
 			b.fail(path+"."+k, "a tag key is 1-128 characters and a value at most 256 (this key has %d, its value %d)", n, m)
 		}

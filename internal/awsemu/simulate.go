@@ -3,6 +3,8 @@ package awsemu
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -318,7 +320,7 @@ func missingContextValues(r policy.Result, ctx map[string][]string) []string {
 			seen[u.Key] = true
 		}
 	}
-	out := sortedKeys(seen)
+	out := slices.Sorted(maps.Keys(seen))
 	if len(out) == 0 {
 		return nil
 	}
