@@ -21,6 +21,12 @@ type Facts struct {
 	AssumeFailures []AssumeFailure `json:"assume_failures,omitempty"`
 	Live           *Live           `json:"live,omitempty"`
 	Calls          []Call          `json:"calls,omitempty"`
+	// Org is what the organization reader (--org-role, --org-profile) read: the SCPs and RCPs on
+	// every level above the consumer, owner and key accounts. nil without org access.
+	Org *Org `json:"org,omitempty"`
+	// VPCEndpoints are the consumer account's interface endpoints for Secrets Manager in the
+	// secret's region (ec2:DescribeVpcEndpoints); nil when no consumer session could ask.
+	VPCEndpoints *VPCEndpoints `json:"vpc_endpoints,omitempty"`
 	// Now is the time the probe ran, RFC 3339, used for aws:CurrentTime / aws:EpochTime.
 	Now string `json:"now"`
 }
@@ -38,6 +44,8 @@ type Input struct {
 	KeyRole         string `json:"key_role,omitempty"`
 	OwnerProfile    string `json:"owner_profile,omitempty"`
 	ConsumerProfile string `json:"consumer_profile,omitempty"`
+	OrgRole         string `json:"org_role,omitempty"`
+	OrgProfile      string `json:"org_profile,omitempty"`
 	// Error is what --from-error parsed; nil without it.
 	Error *ErrorText `json:"error,omitempty"`
 }
@@ -273,3 +281,73 @@ const (
 	DenyImplicit = "implicit"
 	DenyExplicit = "explicit"
 )
+
+// Org is what the organization reader read (the management account, or a delegated
+// administrator for Organizations policies): for each account that matters, the path from the
+// root down to it, and every SCP and RCP attached along those paths, each read once.
+type Org struct {
+	// Reader is how the org session was had: the --org-role ARN, or "profile NAME".
+	Reader            string `json:"reader"`
+	ID                string `json:"id,omitempty"`
+	ManagementAccount string `json:"management_account,omitempty"`
+	// Err is set when the org session could not be had: then nothing below was read.
+	Err *ReadError `json:"error,omitempty"`
+	// DescribeErr is a failed DescribeOrganization: ID and ManagementAccount are then unknown.
+	DescribeErr *ReadError   `json:"describe_error,omitempty"`
+	Accounts    []OrgAccount `json:"accounts,omitempty"` // consumer, owner and key account, each once, sorted by id
+	Policies    []OrgPolicy  `json:"policies,omitempty"` // sorted by id
+}
+
+// OrgAccount is one account's place in the organization.
+type OrgAccount struct {
+	ID string `json:"id"`
+	// Member is false when the organization does not hold the account (ListParents answered
+	// ChildNotFoundException or AccountNotFoundException): none of its SCPs or RCPs apply there.
+	Member bool `json:"member"`
+	// Levels run from the root to the account itself, root first.
+	Levels []OrgLevel `json:"levels,omitempty"`
+	Err    *ReadError `json:"error,omitempty"` // ListParents failed: the path is unknown
+}
+
+// OrgLevel is one node of a path: the root, an OU or the account, with the ids of the policies
+// attached to it (ListPoliciesForTarget, one call per policy type).
+type OrgLevel struct {
+	Target string     `json:"target"` // r-…, ou-…, or the 12-digit account id
+	Kind   string     `json:"kind"`   // ROOT, ORGANIZATIONAL_UNIT or ACCOUNT
+	SCPs   []string   `json:"scps"`
+	RCPs   []string   `json:"rcps"`
+	SCPErr *ReadError `json:"scp_error,omitempty"`
+	RCPErr *ReadError `json:"rcp_error,omitempty"`
+}
+
+// OrgPolicy is one SCP or RCP (DescribePolicy).
+type OrgPolicy struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Type       string     `json:"type"` // SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY
+	AWSManaged bool       `json:"aws_managed,omitempty"`
+	Document   string     `json:"document,omitempty"`
+	Err        *ReadError `json:"error,omitempty"` // DescribePolicy failed
+}
+
+// Organizations policy types, as the Organizations API names them.
+const (
+	PolicyTypeSCP = "SERVICE_CONTROL_POLICY"
+	PolicyTypeRCP = "RESOURCE_CONTROL_POLICY"
+)
+
+// VPCEndpoints is what ec2:DescribeVpcEndpoints said in the consumer account.
+type VPCEndpoints struct {
+	Account   string        `json:"account"`
+	Region    string        `json:"region"`
+	Endpoints []VPCEndpoint `json:"endpoints,omitempty"` // interface endpoints for secretsmanager, sorted by id
+	Err       *ReadError    `json:"error,omitempty"`
+}
+
+// VPCEndpoint is one interface endpoint and its policy.
+type VPCEndpoint struct {
+	ID      string `json:"id"`
+	VPC     string `json:"vpc,omitempty"`
+	Service string `json:"service"`          // com.amazonaws.<region>.secretsmanager
+	Policy  string `json:"policy,omitempty"` // PolicyDocument, decoded; "" = full access (the default)
+}

@@ -150,7 +150,22 @@ type Diagnosis struct {
 	Findings   []Finding   `json:"findings"`
 	Live       *Live       `json:"live,omitempty"`
 	Calls      []Call      `json:"calls"`
+	// Guardrails lists the SCPs, RCPs and VPC endpoint policies that apply to this read, with
+	// whether each was read; absent when none is known.
+	Guardrails []Guardrail `json:"guardrails,omitempty"`
 }
+
+// Guardrail is one organization policy or VPC endpoint policy that applies to the read.
+type Guardrail struct {
+	Type   string `json:"type"`   // PolicyTypeSCP, PolicyTypeRCP or PolicyTypeVPCE
+	ID     string `json:"id"`     // p-…, or the VPC endpoint id
+	Name   string `json:"name"`   // the policy's name; the endpoint's service name
+	Target string `json:"target"` // the root, OU or account it is attached to; the VPC endpoint id
+	Read   bool   `json:"read"`
+}
+
+// PolicyTypeVPCE is the guardrail type of a VPC endpoint policy.
+const PolicyTypeVPCE = "VPC_ENDPOINT_POLICY"
 
 // SecretSummary identifies the secret and its key in the report.
 type SecretSummary struct {
@@ -198,6 +213,8 @@ type InputSummary struct {
 	KeyRole         string     `json:"key_role,omitempty"`
 	OwnerProfile    string     `json:"owner_profile,omitempty"`
 	ConsumerProfile string     `json:"consumer_profile,omitempty"`
+	OrgRole         string     `json:"org_role,omitempty"`
+	OrgProfile      string     `json:"org_profile,omitempty"`
 	Error           *ErrorText `json:"error,omitempty"`
 }
 
@@ -239,6 +256,7 @@ type Evidence struct {
 	Sid       string `json:"sid,omitempty"`       // statement Sid, when it has one
 	Index     int    `json:"index,omitempty"`     // 1-based statement index
 	Effect    string `json:"effect,omitempty"`    // Allow or Deny
+	Target    string `json:"target,omitempty"`    // for an SCP or RCP: the root, OU or account it is attached to
 	Condition string `json:"condition,omitempty"` // e.g. "StringEquals kms:ViaService"
 	Expected  string `json:"expected,omitempty"`  // what the statement wants
 	Actual    string `json:"actual,omitempty"`    // what the request carries

@@ -59,6 +59,11 @@ var benchScenarios = []benchScenario{
 	// The same with the consumer's KMS statement moved into a customer managed policy under
 	// /apps/: AssumeRole → ListAttachedRolePolicies → GetPolicy → GetPolicyVersion.
 	{"inline-and-managed", "testdata/inline-and-managed-latency-50ms.json", 4, 17},
+	// The same with an organization and --org-role: the organization reader's reads (AssumeRole →
+	// ListParents → ListParents and ListPoliciesForTarget → DescribePolicy; the root's listing
+	// starts from ListRoots at once) run beside the others and add no round trip. The runbook and
+	// the sequential baseline do not read the organization.
+	{"org-reader", "testdata/org-reader-latency-50ms.json", 4, 17},
 }
 
 var runbookRuns = flag.Int("runbook-runs", 3, "how many times the benchmark runs bench/runbook.sh")
@@ -71,6 +76,7 @@ type scenario struct {
 		Consumer     string `json:"consumer"`
 		OwnerRole    string `json:"owner_role"`
 		ConsumerRole string `json:"consumer_role"`
+		OrgRole      string `json:"org_role"`
 	} `json:"check"`
 	Expect struct {
 		Doors    map[xsdoctor.DoorID]xsdoctor.State `json:"doors"`
@@ -145,8 +151,11 @@ func newFixture(tb testing.TB, file string) fixture {
 func (f fixture) check(tb testing.TB, endpoint string) (xsdoctor.Diagnosis, interop.Result) {
 	tb.Helper()
 	c := f.sc.Check
-	d, res := interop.CheckJSON(tb, time.Minute, f.env.With("AWS_ENDPOINT_URL", endpoint), f.bin, c.Secret,
-		"--consumer", c.Consumer, "--owner-role", c.OwnerRole, "--consumer-role", c.ConsumerRole)
+	args := []string{c.Secret, "--consumer", c.Consumer, "--owner-role", c.OwnerRole, "--consumer-role", c.ConsumerRole}
+	if c.OrgRole != "" {
+		args = append(args, "--org-role", c.OrgRole)
+	}
+	d, res := interop.CheckJSON(tb, time.Minute, f.env.With("AWS_ENDPOINT_URL", endpoint), f.bin, args...)
 	if res.ExitCode != f.sc.Expect.ExitCode {
 		tb.Fatalf("exit code %d, want %d\n%s", res.ExitCode, f.sc.Expect.ExitCode, res)
 	}
@@ -193,12 +202,34 @@ func TestBenchScenariosAreTheSharedOneWithLatency(t *testing.T) {
 			}
 			delete(got, "faults")
 			got["name"], got["summary"] = want["name"], want["summary"] // labels only
+			withoutOrganizationReader(got)
 			inlineManagedPolicies(got)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s differs from shared %s beyond the documented changes (-shared +bench):\n%s", bs.file, sharedScenario, diff)
 			}
 		})
 	}
+}
+
+// withoutOrganizationReader undoes the org-reader variant: the organization (which replaces the
+// accounts' org_id: each member gets it back), the management account that holds the
+// organization reader role, and --org-role.
+func withoutOrganizationReader(sc map[string]any) {
+	org, ok := sc["organization"].(map[string]any)
+	if !ok {
+		return
+	}
+	delete(sc, "organization")
+	accounts, _ := sc["accounts"].(map[string]any)
+	delete(accounts, org["management_account"].(string))
+	members, _ := org["accounts"].(map[string]any)
+	for id := range members {
+		if a, ok := accounts[id].(map[string]any); ok {
+			a["org_id"] = org["id"]
+		}
+	}
+	check, _ := sc["check"].(map[string]any)
+	delete(check, "org_role")
 }
 
 // inlineManagedPolicies undoes the inline-and-managed variant: every customer managed policy

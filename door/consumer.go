@@ -139,7 +139,9 @@ func (c *check) judge(req policy.Request, ids []policy.Named, boundary *policy.N
 	}
 
 	sim := c.simulation(req)
-	if sim != nil && sim.AllowedByOrganizations != nil && !*sim.AllowedByOrganizations {
+	if c.scpFromSimulator(sim) {
+		// Without the SCP text the simulator's answer stands; with it, the text decides
+		// (guardrails.go).
 		a.closed = append(a.closed, c.scpDeny(req, sim))
 	}
 	if sim != nil && sim.AllowedByBoundary != nil && !*sim.AllowedByBoundary && !c.boundaryBlocks(req, ids, boundary, res) {

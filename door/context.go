@@ -76,6 +76,11 @@ func mustParse(text string) *policy.Document {
 func newCheck(f xsdoctor.Facts) *check {
 	c := &check{f: f, sources: map[string]string{}, parsed: map[string]parsedPolicy{}}
 	c.secretARN, c.region, c.partition, c.owner = f.Secret.ARN, f.Secret.Region, f.Secret.Partition, f.Secret.Account
+	if c.partition == "" {
+		// Facts saved before the probe recorded the partition (same schema_version) still replay.
+		a, _ := arn.Split(c.secretARN)
+		c.partition = a.Partition
+	}
 	c.keyARN = f.Key.ARN
 	c.keyAcct = first(f.Key.Account, c.owner)
 	c.roleARN, c.roleGuessed = f.Role.ARN, f.Role.PathInferred

@@ -41,13 +41,20 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	case c.awsManaged():
 		d.Secret.KMSKey = &xsdoctor.KeySummary{ARN: c.keyName(), Manager: "AWS"}
 	}
-	d.Secret.PrimaryRegion, d.Secret.Versions = f.Secret.PrimaryRegion, f.Secret.Versions
+	d.Secret.Versions = f.Secret.Versions
+	if r := f.Secret.PrimaryRegion; r != c.region {
+		// DescribeSecret names the primary's region on the primary too; only a replica has
+		// another one.
+		d.Secret.PrimaryRegion = r
+	}
 	for _, r := range f.Secret.Replicas {
 		d.Secret.Replicas = append(d.Secret.Replicas, xsdoctor.ReplicaSummary{Region: r.Region, KMSKeyID: r.KMSKeyID, Status: r.Status})
 	}
 	keyDoor := c.keyDoor()
 	c.versionFindings(&keyDoor)
 	d.Doors = []xsdoctor.Door{keyDoor, c.secretDoor(), c.consumerDoor()}
+	c.guardrailFindings(d.Doors)
+	d.Guardrails = c.guardrailList()
 	for i := range d.Doors {
 		if d.Doors[i].Findings == nil {
 			d.Doors[i].Findings = []xsdoctor.Finding{}
@@ -191,23 +198,19 @@ func (c *check) residual(v xsdoctor.State) *xsdoctor.Finding {
 	if v != xsdoctor.StateOpen && !differentOrgs {
 		return nil
 	}
-	var ev []xsdoctor.Evidence
-	if f.Owner.OrgID != "" && !f.Owner.Management && !c.awsManaged() {
-		ev = append(ev, xsdoctor.Evidence{Source: "organizations:DescribeOrganization " + c.owner,
-			Note: "the owner account is a member of " + f.Owner.OrgID + ": a resource control policy can deny Secrets Manager and KMS access to outside principals, and cannot be read or simulated from here"})
-	}
+	ev := c.unreadGuardrails()
 	if differentOrgs {
 		ev = append(ev, xsdoctor.Evidence{Source: "organizations:DescribeOrganization",
 			Note: fmt.Sprintf("owner organization %s, consumer organization %s: data-perimeter SCPs and RCPs on aws:PrincipalOrgID / aws:ResourceOrgID would block this read", f.Owner.OrgID, first(f.Consumer.OrgID, "(none)"))})
 	}
-	ev = append(ev,
-		xsdoctor.Evidence{Source: "session policies", Note: "a session policy passed when the workload assumes " + c.roleARN + " can narrow its permissions and is invisible to IAM APIs"},
-		xsdoctor.Evidence{Source: "VPC endpoint policies", Note: "a Secrets Manager VPC endpoint policy in account " + c.consumer + " can deny the consumer's call"},
-	)
+	ev = append(ev, xsdoctor.Evidence{Source: "session policies", Note: "a session policy passed when the workload assumes " + c.roleARN + " can narrow its permissions and is invisible to IAM APIs"})
+	if e := c.endpointsUnread(); e != nil {
+		ev = append(ev, *e)
+	}
 	return &xsdoctor.Finding{
 		Code:     xsdoctor.ResidualGuardrails,
 		Effect:   xsdoctor.EffectInfo,
-		Summary:  "Guardrails no read-only API shows can still deny this read: resource control policies, session policies and VPC endpoint policies",
+		Summary:  "Guardrails that were not read can still deny this read: " + residualKinds(ev),
 		Detail:   "If the read still fails with every door open, the error text names the policy type (\"... in a resource control policy\").",
 		Evidence: ev,
 	}
@@ -248,6 +251,30 @@ func inputSummary(in xsdoctor.Input) xsdoctor.InputSummary {
 		Secret: in.SecretArg, Consumer: in.ConsumerArg, Region: in.Region,
 		OwnerRole: in.OwnerRole, ConsumerRole: in.ConsumerRole, KeyRole: in.KeyRole,
 		OwnerProfile: in.OwnerProfile, ConsumerProfile: in.ConsumerProfile,
+		OrgRole: in.OrgRole, OrgProfile: in.OrgProfile,
 		Error: in.Error,
 	}
+}
+
+// residualKinds names the kinds of guardrail the evidence lists, for the summary.
+func residualKinds(ev []xsdoctor.Evidence) string {
+	var kinds []string
+	add := func(k string) {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	for _, e := range ev {
+		switch {
+		case strings.Contains(e.Source+e.Note, "service control polic"):
+			add("service control policies")
+		case strings.Contains(e.Source+e.Note, "resource control polic"):
+			add("resource control policies")
+		case strings.HasPrefix(e.Source, "session"):
+			add("session policies")
+		case strings.Contains(e.Source, "VPC endpoint") || strings.Contains(e.Source, "ec2:"):
+			add("VPC endpoint policies")
+		}
+	}
+	return strings.Join(kinds, ", ")
 }

@@ -257,7 +257,7 @@ func (c *check) pointsElsewhere(e xsdoctor.ErrorText, m *xsdoctor.ErrorMatch, ot
 	case xsdoctor.PolicySCP:
 		guardrails = "A service control policy of the consumer's organization (on the root, an OU or account " + first(c.consumer, "of the consumer") + ")"
 	}
-	guard := guardrails + " can deny the read and cannot be read from a member account" + residualNote(d) +
+	guard := guardrails + " can deny the read and cannot be read from a member account" + residualNote(d, e.PolicyType) +
 		": someone in the management account can list them (aws organizations list-policies-for-target)."
 	switch e.PolicyType {
 	case xsdoctor.PolicySession:
@@ -297,8 +297,19 @@ func actionNote(action string) string {
 	return "grant that action where the error says."
 }
 
-// residualNote points to RESIDUAL_GUARDRAILS when the report lists what was not read.
-func residualNote(d *xsdoctor.Diagnosis) string {
+// residualNote points to what the report lists as unread: the SCPs or RCPs in its guardrails
+// list that could not be read (with --org-role), else RESIDUAL_GUARDRAILS.
+func residualNote(d *xsdoctor.Diagnosis, t xsdoctor.PolicyType) string {
+	var unread []string
+	for _, g := range d.Guardrails {
+		relevant := g.Type == xsdoctor.PolicyTypeRCP && t != xsdoctor.PolicySCP || g.Type == xsdoctor.PolicyTypeSCP && t != xsdoctor.PolicyRCP
+		if !g.Read && relevant {
+			unread = append(unread, strings.TrimSpace(g.ID+" "+g.Name)+" on "+g.Target)
+		}
+	}
+	if len(unread) > 0 {
+		return " (the guardrails list shows these as not read: " + strings.Join(unread, ", ") + ")"
+	}
 	for _, f := range d.Findings {
 		if f.Code == xsdoctor.ResidualGuardrails {
 			return " (listed as not read under RESIDUAL_GUARDRAILS)"

@@ -151,3 +151,17 @@ func findingOf(d xsdoctor.Diagnosis, c xsdoctor.Code) xsdoctor.Finding {
 	}
 	return d.Findings[i]
 }
+
+// TestAnRCPErrorNamesTheUnreadRCP: with org access, an RCP the reader could not read is the one
+// an RCP error points to.
+func TestAnRCPErrorNamesTheUnreadRCP(t *testing.T) {
+	d := &xsdoctor.Diagnosis{Guardrails: []xsdoctor.Guardrail{
+		{Type: xsdoctor.PolicyTypeRCP, ID: "p-rcp1", Name: "perimeter", Target: "ou-ab12-cdef3456", Read: false},
+		{Type: xsdoctor.PolicyTypeSCP, ID: "p-scp1", Name: "deny-regions", Target: "r-ab12", Read: false},
+		{Type: xsdoctor.PolicyTypeRCP, ID: "p-rcp2", Name: "read", Target: "r-ab12", Read: true},
+	}}
+	got := residualNote(d, xsdoctor.PolicyRCP)
+	if !strings.Contains(got, "p-rcp1 perimeter on ou-ab12-cdef3456") || strings.Contains(got, "p-scp1") || strings.Contains(got, "p-rcp2") {
+		t.Errorf("residualNote = %q", got)
+	}
+}

@@ -127,7 +127,9 @@ func (c *check) awsManaged() bool {
 	// The alias/aws/ prefix is reserved for AWS managed keys (KMS Developer Guide, "Create
 	// aliases"), so the alias outranks a KeyManager that an emulator may get wrong (moto reports
 	// CUSTOMER for the key behind alias/aws/secretsmanager).
-	if k.Manager == "AWS" || strings.HasSuffix(s.KMSKeyID, awsManagedAlias) || strings.HasSuffix(k.Alias, awsManagedAlias) {
+	// The configured KmsKeyId speaks for the key only when AWSCURRENT is under it.
+	configured := !c.versionKeyMismatch()
+	if k.Manager == "AWS" || configured && strings.HasSuffix(s.KMSKeyID, awsManagedAlias) || strings.HasSuffix(k.Alias, awsManagedAlias) {
 		return true
 	}
 	if k.Manager == "CUSTOMER" {
@@ -136,7 +138,7 @@ func (c *check) awsManaged() bool {
 	// KmsKeyId absent from a secret that DescribeSecret did return (Secrets Manager API
 	// reference, DescribeSecret: "If the secret is encrypted with the AWS managed key
 	// aws/secretsmanager, this field is omitted").
-	return s.Err == nil && !s.NotFound && s.ARN != "" && s.KMSKeyID == "" && k.ARN == "" && c.assumeFailure("owner") == nil
+	return configured && s.Err == nil && !s.NotFound && s.ARN != "" && s.KMSKeyID == "" && k.ARN == "" && c.assumeFailure("owner") == nil
 }
 
 func (c *check) keyName() string {

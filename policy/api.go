@@ -99,7 +99,9 @@ type Grant struct {
 // Set is every policy that applies to one request. A nil pointer or empty slice means that
 // policy type is absent (for SCPs: no organization, or the management account). For kms:
 // actions Resource is the key policy; when it is nil the key policy is not judged (the caller
-// could not read it) and the identity side decides, as in the shared conformance corpus.
+// could not read it) and the identity side decides, as in the shared conformance corpus. For
+// sts:AssumeRole* actions Resource is the role's trust policy (parse it with ParseTrust), which,
+// like a key policy, must allow even within one account; nil leaves it unjudged the same way.
 type Set struct {
 	Identity []Named
 	Resource *Named

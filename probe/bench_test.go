@@ -20,12 +20,14 @@ func BenchmarkGatherAt50msPerCall(b *testing.B) {
 	for _, bc := range []struct {
 		name, path, secret string
 		live               bool
+		org                bool
 	}{
-		{"standard", sharedScenario(b, "role-principal-with-service-conditions-opens-all-doors"), "", false},
-		{"standard+live", sharedScenario(b, "role-principal-with-service-conditions-opens-all-doors"), "", true},
-		{"boundary", sharedScenario(b, "permissions-boundary-omits-kms-decrypt"), "", false},
-		{"aws-managed-key", sharedScenario(b, "aws-managed-key-cannot-be-shared"), "", false},
-		{"alias+session+live", wide, wideSecret("forms/by-alias", "AlsAls"), true},
+		{"standard", sharedScenario(b, "role-principal-with-service-conditions-opens-all-doors"), "", false, false},
+		{"standard+live", sharedScenario(b, "role-principal-with-service-conditions-opens-all-doors"), "", true, false},
+		{"boundary", sharedScenario(b, "permissions-boundary-omits-kms-decrypt"), "", false, false},
+		{"aws-managed-key", sharedScenario(b, "aws-managed-key-cannot-be-shared"), "", false, false},
+		{"alias+session+live", wide, wideSecret("forms/by-alias", "AlsAls"), true, false},
+		{"org-reader", "../bench/testdata/org-reader-latency-50ms.json", "", false, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			isolate(b)
@@ -37,6 +39,9 @@ func BenchmarkGatherAt50msPerCall(b *testing.B) {
 			e := startEmuScenario(b, sc, awsemu.Options{PageSize: 100})
 			o := e.options()
 			o.Live = bc.live
+			if bc.org {
+				o.OrgRole = sc.Check.OrgRole
+			}
 			if bc.secret != "" {
 				o.Secret = bc.secret
 			}

@@ -36,15 +36,18 @@ type gatherer struct {
 
 	ownerBase, consumerBase  aws.Config
 	owner, consumerSess, key *session
+	orgSess                  *session // the organization reader; nil without --org-role/--org-profile
 
-	secret       *future[xsdoctor.Secret] // DescribeSecret (and ListSecretVersionIds)
-	secretPolicy *future[policyRead]      // GetResourcePolicy
-	replicaKeys  *future[[]xsdoctor.Key]  // each replica's key, read in its region
-	keyF         *future[keyRead]         // the deciding key with everything read about it
-	roleID       *future[xsdoctor.Role]   // GetRole's answer (ARN with path, id, tags)
-	roleF        *future[xsdoctor.Role]   // the role with every policy
-	sims         *future[simulationRead]  // iam:SimulatePrincipalPolicy
-	liveF        *future[*xsdoctor.Live]  // --live
+	secret       *future[xsdoctor.Secret]        // DescribeSecret (and ListSecretVersionIds)
+	secretPolicy *future[policyRead]             // GetResourcePolicy
+	replicaKeys  *future[[]xsdoctor.Key]         // each replica's key, read in its region
+	keyF         *future[keyRead]                // the deciding key with everything read about it
+	roleID       *future[xsdoctor.Role]          // GetRole's answer (ARN with path, id, tags)
+	roleF        *future[xsdoctor.Role]          // the role with every policy
+	sims         *future[simulationRead]         // iam:SimulatePrincipalPolicy
+	liveF        *future[*xsdoctor.Live]         // --live
+	orgF         *future[*xsdoctor.Org]          // the organization reader (--org-role, --org-profile)
+	endpointsF   *future[*xsdoctor.VPCEndpoints] // the consumer's Secrets Manager VPC endpoints
 
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -83,6 +86,7 @@ type inputs struct {
 	consumer  principalInput
 	ownerRole roleARN
 	keyRole   roleARN
+	orgRole   roleARN
 }
 
 // parseInputs finds every usage error before any call is made.
@@ -127,6 +131,11 @@ func parseInputs(o Options) (inputs, error) {
 			return in, err
 		}
 	}
+	if o.OrgRole != "" {
+		if in.orgRole, err = parseRole(o.OrgRole, "--org-role"); err != nil {
+			return in, err
+		}
+	}
 	return in, nil
 }
 
@@ -140,6 +149,7 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		keyF: newFuture[keyRead](), replicaKeys: newFuture[[]xsdoctor.Key](),
 		roleID: newFuture[xsdoctor.Role](), roleF: newFuture[xsdoctor.Role](),
 		sims: newFuture[simulationRead](), liveF: newFuture[*xsdoctor.Live](),
+		orgF: newFuture[*xsdoctor.Org](), endpointsF: newFuture[*xsdoctor.VPCEndpoints](),
 		managed: map[string]*future[managedResult]{}, orgs: map[string]*future[xsdoctor.Account]{},
 		idents: map[string]*future[identity]{},
 	}
@@ -228,6 +238,19 @@ func prepare(ctx context.Context, o Options, in inputs) (*gatherer, error) {
 		g.key = newSession(g.ownerBase, g.rec, sessionConfig{purpose: "key", role: o.KeyRole, account: in.keyRole.Account,
 			profile: o.OwnerProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
 	}
+
+	// The organization reader starts from --org-profile, or from the owner side's base
+	// credentials to assume --org-role.
+	if o.OrgRole != "" || o.OrgProfile != "" {
+		base := g.ownerBase
+		if o.OrgProfile != "" && o.OrgProfile != o.OwnerProfile {
+			if base, err = loadBase(ctx, o, o.OrgProfile, region); err != nil {
+				return nil, err
+			}
+		}
+		g.orgSess = newSession(base, g.rec, sessionConfig{purpose: "org", role: o.OrgRole, account: in.orgRole.Account,
+			profile: o.OrgProfile, externalID: o.ExternalID, sessionName: g.sessionName, allowed: allowRead})
+	}
 	return g, nil
 }
 
@@ -246,6 +269,12 @@ func (g *gatherer) run() {
 	} else {
 		g.liveF.set(nil)
 	}
+	if g.orgSess != nil {
+		g.async(func(ctx context.Context) { g.orgF.set(g.readOrgTree(ctx, g.orgSess)) })
+	} else {
+		g.orgF.set(nil)
+	}
+	g.async(func(ctx context.Context) { g.endpointsF.set(g.readVPCEndpoints(ctx, g.consumerSess)) })
 	g.wg.Wait()
 }
 
@@ -291,6 +320,9 @@ func (g *gatherer) finish() (xsdoctor.Facts, error) {
 	sims := g.sims.get()
 	f.Simulations, f.SimulationErr = sims.results, sims.err
 	f.Live = g.liveF.get()
+	// The simulator was asked before the organization reader finished (waiting would lengthen
+	// the critical path), so its requests carry no org paths; door's carry them when read.
+	f.Org, f.VPCEndpoints = g.orgF.get(), g.endpointsF.get()
 	for _, s := range []*session{g.owner, g.consumerSess, g.key} {
 		if s != nil && s.fail != nil && !slices.Contains(f.AssumeFailures, *s.fail) {
 			f.AssumeFailures = append(f.AssumeFailures, *s.fail)

@@ -24,6 +24,7 @@ var serviceNames = map[string]string{
 	"KMS":             "kms",
 	"Secrets Manager": "secretsmanager",
 	"Organizations":   "organizations",
+	"EC2":             "ec2",
 }
 
 // readOnly is the allowlist: every operation the probe makes, all of them reads (aws-semantics
@@ -47,6 +48,12 @@ var readOnly = map[string]bool{
 	"iam:GetPolicyVersion":                true,
 	"iam:SimulatePrincipalPolicy":         true,
 	"organizations:DescribeOrganization":  true,
+	// The organization reader (--org-role, --org-profile) and the consumer's VPC endpoints.
+	"organizations:ListRoots":             true,
+	"organizations:ListParents":           true,
+	"organizations:ListPoliciesForTarget": true,
+	"organizations:DescribePolicy":        true,
+	"ec2:DescribeVpcEndpoints":            true,
 }
 
 // liveOnly is allowed only on the client --live builds.

@@ -22,6 +22,12 @@ type Options struct {
 	OwnerRole, ConsumerRole, KeyRole string // inspector roles to assume; "" → the side's base credentials
 	OwnerProfile, ConsumerProfile    string // shared-config profiles for each side's base credentials
 
+	// OrgRole and OrgProfile name the organization reader: an identity in the management
+	// account or a delegated administrator for Organizations policies (Organizations answers
+	// ListParents, ListPoliciesForTarget and DescribePolicy only there). With either, Gather
+	// reads the SCPs and RCPs above the consumer, owner and key accounts (Facts.Org).
+	OrgRole, OrgProfile string
+
 	ExternalID  string // passed to every inspector AssumeRole
 	SessionName string // RoleSessionName; default DefaultSessionName
 	Region      string // the region of a secret given by name; must match a full ARN's region

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -28,7 +29,7 @@ const CodeNoCredentials = "NoCredentialsForAccount"
 // account, so each role is assumed once (aws.NewCredentialsCache) and every call carries the
 // allowlist and the call recorder.
 type session struct {
-	purpose string // "owner", "consumer", "key", "live"
+	purpose string // "owner", "consumer", "key", "org", "live"
 	role    string // the role assumed; "" for the side's base credentials
 	profile string // the shared-config profile of the base credentials ("" for the default chain)
 
@@ -40,6 +41,7 @@ type session struct {
 	kms  *kms.Client
 	iam  *iam.Client
 	org  *organizations.Client
+	ec2  *ec2.Client
 	sts  *sts.Client
 	once sync.Once
 	err  *xsdoctor.ReadError     // the credentials could not be obtained
@@ -99,6 +101,7 @@ func newSession(base aws.Config, rec *recorder, sc sessionConfig) *session {
 	s.kms = kms.NewFromConfig(cfg)
 	s.iam = iam.NewFromConfig(cfg)
 	s.org = organizations.NewFromConfig(cfg)
+	s.ec2 = ec2.NewFromConfig(cfg)
 	s.sts = sts.NewFromConfig(cfg)
 	return s
 }
@@ -149,8 +152,11 @@ func loadBase(ctx context.Context, o Options, profile, region string) (aws.Confi
 		var missing config.SharedConfigProfileNotExistError
 		if errors.As(err, &missing) {
 			flag := "--owner-profile"
-			if profile == o.ConsumerProfile {
+			switch profile {
+			case o.ConsumerProfile:
 				flag = "--consumer-profile"
+			case o.OrgProfile:
+				flag = "--org-profile"
 			}
 			return cfg, &UsageError{Arg: flag, Msg: "no such profile " + profile, Err: err,
 				Hint: "list profiles with `aws configure list-profiles`"}

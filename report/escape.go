@@ -95,6 +95,7 @@ func escapeFields(d xsdoctor.Diagnosis, line, block func(string) string) xsdocto
 	in.Secret, in.Consumer, in.Region = line(in.Secret), line(in.Consumer), line(in.Region)
 	in.OwnerRole, in.ConsumerRole, in.KeyRole = line(in.OwnerRole), line(in.ConsumerRole), line(in.KeyRole)
 	in.OwnerProfile, in.ConsumerProfile = line(in.OwnerProfile), line(in.ConsumerProfile)
+	in.OrgRole, in.OrgProfile = line(in.OrgRole), line(in.OrgProfile)
 	if in.Error != nil {
 		e := *in.Error
 		e.Principal, e.Action, e.Resource, e.Deny, e.Format = line(e.Principal), line(e.Action), line(e.Resource), line(e.Deny), line(e.Format)

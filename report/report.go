@@ -60,6 +60,7 @@ func normalize(d xsdoctor.Diagnosis) xsdoctor.Diagnosis {
 		live := *d.Live
 		out.Live = &live
 	}
+	out.Guardrails = slices.Clone(d.Guardrails)
 	scrub(&out)
 	return out
 }
@@ -103,6 +104,7 @@ func scrub(d *xsdoctor.Diagnosis) {
 				e := &f.Evidence[j]
 				e.Source, e.Policy, e.Note = mask(e.Source), mask(e.Policy), mask(e.Note)
 				e.Expected, e.Actual, e.Condition = mask(e.Expected), mask(e.Actual), mask(e.Condition)
+				e.Target = mask(e.Target)
 			}
 			if f.Fix != nil {
 				f.Fix.Where, f.Fix.Statement, f.Fix.Terraform = mask(f.Fix.Where), mask(f.Fix.Statement), mask(f.Fix.Terraform)
@@ -121,6 +123,9 @@ func scrub(d *xsdoctor.Diagnosis) {
 		e := *d.Input.Error
 		e.Message = mask(e.Message)
 		d.Input.Error = &e
+	}
+	for i := range d.Guardrails {
+		d.Guardrails[i].Name = mask(d.Guardrails[i].Name)
 	}
 	if d.Live != nil {
 		d.Live.Reason = mask(d.Live.Reason)

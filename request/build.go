@@ -43,14 +43,18 @@ func Build(f xsdoctor.Facts) (getSecret, decrypt policy.Request) {
 	}
 	// The KMS hop's aws:ResourceOrgID is the organization of the key's account, whichever of
 	// the three accounts that is.
+	keyOrg := f.Owner
 	switch keyOwner := keyAccount(f); {
 	case keyOwner == f.Consumer.ID && keyOwner != f.Secret.Account:
-		p.KeyOrgID, p.KeyOrgUnknown = f.Consumer.OrgID, f.Consumer.OrgErr != nil
+		keyOrg = f.Consumer
 	case keyOwner != f.Secret.Account && f.KeyOwner != nil:
-		p.KeyOrgID, p.KeyOrgUnknown = f.KeyOwner.OrgID, f.KeyOwner.OrgErr != nil
-	default:
-		p.KeyOrgID, p.KeyOrgUnknown = f.Owner.OrgID, f.Owner.OrgErr != nil
+		keyOrg = *f.KeyOwner
 	}
+	p.KeyOrgID, p.KeyOrgUnknown = keyOrg.OrgID, keyOrg.OrgErr != nil
+	// The org paths come from the organization reader (ListParents), when it read them.
+	p.PrincipalOrgPaths, p.PrincipalOrgPathsUnknown = orgPath(f.Org, f.Consumer)
+	p.ResourceOrgPaths, p.ResourceOrgPathsUnknown = orgPath(f.Org, f.Owner)
+	p.KeyOrgPaths, p.KeyOrgPathsUnknown = orgPath(f.Org, keyOrg)
 	if f.Now != "" {
 		p.Now, _ = time.Parse(time.RFC3339, f.Now)
 	}
@@ -66,6 +70,34 @@ func Build(f xsdoctor.Facts) (getSecret, decrypt policy.Request) {
 		}
 	}
 	return getSecret, decrypt
+}
+
+// orgPath is the aws:PrincipalOrgPaths or aws:ResourceOrgPaths value of account a: the
+// organization id, the root and the OUs down to the account's parent, each followed by "/"
+// (IAM User Guide, "AWS global condition context keys"). unknown is true when the account is in
+// an organization but the organization reader did not read its path (the key is then unknown,
+// not absent); an account in no organization has none ("", false).
+func orgPath(org *xsdoctor.Org, a xsdoctor.Account) (path string, unknown bool) {
+	if a.NoOrg || a.OrgID == "" && a.OrgErr == nil {
+		return "", false
+	}
+	if org == nil || org.Err != nil || org.ID == "" || a.OrgID != "" && a.OrgID != org.ID {
+		return "", true
+	}
+	for _, acct := range org.Accounts {
+		if acct.ID != a.ID || !acct.Member || acct.Err != nil || len(acct.Levels) == 0 {
+			continue
+		}
+		path := org.ID + "/"
+		for _, lv := range acct.Levels {
+			if lv.Target == a.ID {
+				break
+			}
+			path += lv.Target + "/"
+		}
+		return path, false
+	}
+	return "", true
 }
 
 // UnreadKey is a context key (or a key prefix ending in "*") that is unknown because the read

@@ -37,6 +37,16 @@ type Params struct {
 	ResourceOrgUnknown  bool
 	KeyOrgID            string
 	KeyOrgUnknown       bool
+	// Org paths (aws:PrincipalOrgPaths, aws:ResourceOrgPaths), e.g.
+	// "o-a1b2c3d4e5/r-ab12/ou-ab12-1111/", known only through the organization reader (ListParents).
+	// Empty with *PathsUnknown false leaves the key out (the account is in no organization);
+	// *PathsUnknown true means the path was not read, so the key is unknown, never taken as absent.
+	PrincipalOrgPaths        string
+	PrincipalOrgPathsUnknown bool
+	ResourceOrgPaths         string
+	ResourceOrgPathsUnknown  bool
+	KeyOrgPaths              string
+	KeyOrgPathsUnknown       bool
 
 	// SecretTags are the secret's tags: the GetSecretValue request's resource tags.
 	SecretTags map[string]string
@@ -77,7 +87,7 @@ func (p Params) principal() policy.Principal {
 }
 
 // common holds the keys both requests carry.
-func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool) (map[string][]string, []string) {
+func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown bool, resourcePaths string, resourcePathsUnknown bool) (map[string][]string, []string) {
 	ctx := map[string][]string{
 		"aws:PrincipalArn":     {p.RoleARN},
 		"aws:PrincipalAccount": {p.PrincipalAccount},
@@ -98,12 +108,24 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 		unknown = append(unknown, "aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
 	case p.PrincipalOrgID != "":
 		ctx["aws:PrincipalOrgID"] = []string{p.PrincipalOrgID}
+		switch {
+		case p.PrincipalOrgPaths != "":
+			ctx["aws:PrincipalOrgPaths"] = []string{p.PrincipalOrgPaths}
+		case p.PrincipalOrgPathsUnknown:
+			unknown = append(unknown, "aws:PrincipalOrgPaths")
+		}
 	}
 	switch {
 	case resourceOrgUnknown:
 		unknown = append(unknown, "aws:ResourceOrgID", "aws:ResourceOrgPaths")
 	case resourceOrg != "":
 		ctx["aws:ResourceOrgID"] = []string{resourceOrg}
+		switch {
+		case resourcePaths != "":
+			ctx["aws:ResourceOrgPaths"] = []string{resourcePaths}
+		case resourcePathsUnknown:
+			unknown = append(unknown, "aws:ResourceOrgPaths")
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.PrincipalTags)) {
 		ctx["aws:PrincipalTag/"+k] = []string{p.PrincipalTags[k]}
@@ -113,7 +135,7 @@ func (p Params) common(resourceAccount, resourceOrg string, resourceOrgUnknown b
 
 // GetSecretValue is the consumer's own secretsmanager:GetSecretValue request.
 func GetSecretValue(p Params) policy.Request {
-	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown)
+	ctx, unknown := p.common(p.ResourceAccount, p.ResourceOrgID, p.ResourceOrgUnknown, p.ResourceOrgPaths, p.ResourceOrgPathsUnknown)
 	ctx["secretsmanager:SecretId"] = []string{p.SecretARN}
 	ctx["aws:ViaAWSService"] = []string{"false"}
 	// The secret's tags are the request's resource tags (Secrets Manager service authorization
@@ -140,10 +162,12 @@ func Decrypt(p Params) policy.Request {
 		keyAccount = p.ResourceAccount
 	}
 	org, orgUnknown := p.ResourceOrgID, p.ResourceOrgUnknown
+	paths, pathsUnknown := p.ResourceOrgPaths, p.ResourceOrgPathsUnknown
 	if keyAccount != p.ResourceAccount {
 		org, orgUnknown = p.KeyOrgID, p.KeyOrgUnknown
+		paths, pathsUnknown = p.KeyOrgPaths, p.KeyOrgPathsUnknown
 	}
-	ctx, unknown := p.common(keyAccount, org, orgUnknown)
+	ctx, unknown := p.common(keyAccount, org, orgUnknown, paths, pathsUnknown)
 	ctx["kms:ViaService"] = []string{ViaService(p.Region)}
 	ctx["kms:CallerAccount"] = []string{p.PrincipalAccount}
 	ctx["kms:EncryptionContext:SecretARN"] = []string{p.SecretARN}

@@ -154,6 +154,41 @@ func TestTheKMSHopCarriesTheKeysTagsAndAliases(t *testing.T) {
 	}
 }
 
+func TestOrgPathsAreKnownAbsentOrUnknownAsTheFactsSay(t *testing.T) {
+	base := request.Params{SecretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:s-AbCdEf", Region: "us-east-1",
+		KeyARN: "arn:aws:kms:us-east-1:111111111111:key/k", PrincipalARN: "arn:aws:iam::222222222222:role/app",
+		RoleARN: "arn:aws:iam::222222222222:role/app", PrincipalAccount: "222222222222", ResourceAccount: "111111111111",
+		PrincipalOrgID: "o-1", ResourceOrgID: "o-1"}
+
+	read := base
+	read.PrincipalOrgPaths = "o-1/r-root/ou-apps/"
+	read.ResourceOrgPaths = "o-1/r-root/ou-prod/"
+	for _, req := range []policy.Request{request.GetSecretValue(read), request.Decrypt(read)} {
+		if got := req.Context["aws:PrincipalOrgPaths"]; len(got) != 1 || got[0] != "o-1/r-root/ou-apps/" {
+			t.Errorf("%s: aws:PrincipalOrgPaths = %v", req.Action, got)
+		}
+		if got := req.Context["aws:ResourceOrgPaths"]; len(got) != 1 || got[0] != "o-1/r-root/ou-prod/" {
+			t.Errorf("%s: aws:ResourceOrgPaths = %v", req.Action, got)
+		}
+	}
+
+	unread := base
+	unread.PrincipalOrgPathsUnknown, unread.ResourceOrgPathsUnknown = true, true
+	req := request.GetSecretValue(unread)
+	for _, k := range []string{"aws:PrincipalOrgPaths", "aws:ResourceOrgPaths"} {
+		if _, ok := req.Context[k]; ok || !slices.Contains(req.Unknown, k) {
+			t.Errorf("unread %s must be unknown, not present or absent: context %v, unknown %v", k, req.Context[k], req.Unknown)
+		}
+	}
+
+	noOrg := base
+	noOrg.PrincipalOrgID = ""
+	req = request.GetSecretValue(noOrg)
+	if _, ok := req.Context["aws:PrincipalOrgPaths"]; ok || slices.Contains(req.Unknown, "aws:PrincipalOrgPaths") {
+		t.Errorf("a principal in no organization has no org path: context %v, unknown %v", req.Context, req.Unknown)
+	}
+}
+
 func TestTheClientDecidesTheVersionStage(t *testing.T) {
 	r := request.GetSecretValue(classic)
 	for _, k := range []string{"secretsmanager:VersionStage", "secretsmanager:VersionId"} {

@@ -68,6 +68,8 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 		KeyRole:         f.keyRole,
 		OwnerProfile:    f.ownerProfile,
 		ConsumerProfile: f.consumerProfile,
+		OrgRole:         f.orgRole,
+		OrgProfile:      f.orgProfile,
 		ExternalID:      f.externalID,
 		SessionName:     cmp.Or(f.sessionName, defaultSessionName()),
 		Region:          f.region,
@@ -139,6 +141,7 @@ func verdictExit(v xsdoctor.State) int {
 func recordInput(in *xsdoctor.Input, opts probe.Options, errText *xsdoctor.ErrorText) {
 	in.OwnerRole, in.ConsumerRole, in.KeyRole = opts.OwnerRole, opts.ConsumerRole, opts.KeyRole
 	in.OwnerProfile, in.ConsumerProfile = opts.OwnerProfile, opts.ConsumerProfile
+	in.OrgRole, in.OrgProfile = opts.OrgRole, opts.OrgProfile
 	in.Error = errText
 }
 

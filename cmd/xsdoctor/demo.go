@@ -193,6 +193,7 @@ func (f *checkFlags) fromScenario(c awsemu.Check) string {
 	fill("owner-role", &f.ownerRole, c.OwnerRole)
 	fill("consumer-role", &f.consumerRole, c.ConsumerRole)
 	fill("key-role", &f.keyRole, c.KeyRole)
+	fill("org-role", &f.orgRole, c.OrgRole)
 	fill("external-id", &f.externalID, c.ExternalID)
 	fill("session-name", &f.sessionName, c.SessionName)
 	fill("region", &f.region, c.Region)

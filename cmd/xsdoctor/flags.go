@@ -20,6 +20,8 @@ type checkFlags struct {
 	keyRole         string
 	ownerProfile    string
 	consumerProfile string
+	orgRole         string
+	orgProfile      string
 	externalID      string
 	sessionName     string
 	region          string
@@ -49,6 +51,8 @@ var checkFlagDocs = []flagDoc{
 	{[]string{"key-role"}, "ARN", "read-only inspector role in the KMS key's account, when it is neither of the above"},
 	{[]string{"owner-profile"}, "NAME", "shared-config profile to start from for the owner account (SSO, aws-vault and granted work through the SDK's chain)"},
 	{[]string{"consumer-profile"}, "NAME", "shared-config profile to start from for the consumer account"},
+	{[]string{"org-role"}, "ARN", "optional read-only role in the organization's management account or a delegated administrator: read the SCPs and RCPs that apply and judge them"},
+	{[]string{"org-profile"}, "NAME", "shared-config profile for the organization reader (instead of, or to start --org-role from)"},
 	{[]string{"external-id"}, "ID", "sts:ExternalId passed to every AssumeRole"},
 	{[]string{"session-name"}, "NAME", "AssumeRole session name, as it will appear in CloudTrail (default xsdoctor-<user>)"},
 	{[]string{"region"}, "REGION", "the region of a secret given by name or partial ARN; a full ARN's region always wins, and a --region that contradicts it is an error"},
@@ -74,6 +78,8 @@ func newCheckFlagSet(name string, f *checkFlags) *flag.FlagSet {
 	fs.StringVar(&f.keyRole, "key-role", "", "")
 	fs.StringVar(&f.ownerProfile, "owner-profile", "", "")
 	fs.StringVar(&f.consumerProfile, "consumer-profile", "", "")
+	fs.StringVar(&f.orgRole, "org-role", "", "")
+	fs.StringVar(&f.orgProfile, "org-profile", "", "")
 	fs.StringVar(&f.externalID, "external-id", "", "")
 	fs.StringVar(&f.sessionName, "session-name", "", "")
 	fs.StringVar(&f.region, "region", "", "")

@@ -69,6 +69,8 @@ func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, read SecretRead, 
 		PrincipalOrgID: s.OrgID(c.Account), ResourceAccount: sec.Account, ResourceOrgID: s.OrgID(sec.Account),
 		SecretTags: sec.Tags,
 		Now:        now,
+
+		PrincipalOrgPaths: s.Org.OrgPaths(c.Account), ResourceOrgPaths: s.Org.OrgPaths(sec.Account),
 	}
 	if c.Role != nil {
 		p.RoleARN, p.RoleID, p.PrincipalTags = c.Role.ARN, c.Role.ID, c.Role.Tags
@@ -88,6 +90,9 @@ func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, read SecretRead, 
 		n := sec.ResourcePolicy.Named("resource_policy")
 		smSet.Resource = &n
 	}
+	// The RCPs on the path to the secret's account cap the secret (AWS Organizations User
+	// Guide: "Resource control policies"); the engine applies the management account exemption.
+	smSet.RCPLevels = s.Org.Hierarchy(sec.Account, PolicyTypeRCP)
 	d.Secret = policy.Evaluate(smReq, smSet)
 	if d.Secret.Decision != policy.Allow {
 		d.Err = &AWSError{Code: CodeAccessDeniedJSON, Message: deniedMessage(c.ARN, smReq, d.Secret)}
@@ -114,7 +119,7 @@ func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, read SecretRead, 
 		return d
 	}
 	p.VersionID = v.ID
-	p.KeyARN, p.KeyAccount, p.KeyOrgID = key.ARN, key.Account, s.OrgID(key.Account)
+	p.KeyARN, p.KeyAccount, p.KeyOrgID, p.KeyOrgPaths = key.ARN, key.Account, s.OrgID(key.Account), s.Org.OrgPaths(key.Account)
 	p.KeyTags = key.Tags
 	for _, al := range s.Aliases(key.Account, key.Region, key) {
 		p.KeyAliases = append(p.KeyAliases, al.Name)
@@ -124,6 +129,10 @@ func (s *Scenario) DecideGetSecretValue(c Caller, sec *Secret, read SecretRead, 
 	kp := key.Policy.Named("key_policy")
 	kmsSet.Resource = &kp
 	kmsSet.Grants = engineGrants(key)
+	// The key account's RCPs cap a customer managed key; RCPs do not apply to AWS managed keys
+	// (AWS KMS Developer Guide: "Resource control policies in AWS KMS"), which the engine applies.
+	kmsSet.RCPLevels = s.Org.Hierarchy(key.Account, PolicyTypeRCP)
+	kmsSet.AWSManagedKey = key.Manager == ManagerAWS
 	r := policy.Evaluate(kmsReq, kmsSet)
 	d.KMS = &r
 	// Decrypt fails in every state but Enabled (and Updating) whatever the policies say (KMS
@@ -186,6 +195,7 @@ func (s *Scenario) identitySet(c Caller) policy.Set {
 		}
 	}
 	set.SCPs = s.scpSet(c.Account)
+	set.SCPLevels = s.Org.Hierarchy(c.Account, PolicyTypeSCP)
 	return set
 }
 
@@ -239,6 +249,7 @@ var operatorPolicy = sync.OnceValue(func() *policy.Document {
 // boundary, session, resource-based, identity-based).
 var policyTypeWords = map[policy.PolicyType]string{
 	policy.TypeSCP:      "service control policy",
+	policy.TypeRCP:      "resource control policy",
 	policy.TypeResource: "resource-based policy",
 	policy.TypeIdentity: "identity-based policy",
 	policy.TypeBoundary: "permissions boundary",
@@ -249,14 +260,14 @@ var policyTypeWords = map[policy.PolicyType]string{
 // deniedMessage words a refusal as IAM does: "User: <arn> is not authorized to perform: <action>
 // on resource: <arn> because no <type> allows the <action> action" for an implicit deny, "… with
 // an explicit deny in a <type>" for an explicit one. Only one policy type is named, in the order
-// AWS evaluates them: SCPs, then the resource side, then identity, boundary and session.
+// AWS evaluates them: SCPs, RCPs, then the resource side, then identity, boundary and session.
 func deniedMessage(principal string, req policy.Request, r policy.Result) string {
 	msg := "User: " + principal + " is not authorized to perform: " + req.Action + " on resource: " + req.Resource
 	outcome := map[policy.PolicyType]policy.Outcome{}
 	for _, t := range r.Types {
 		outcome[t.Type] = t.Outcome
 	}
-	order := []policy.PolicyType{policy.TypeSCP, policy.TypeResource, policy.TypeIdentity, policy.TypeBoundary, policy.TypeSession}
+	order := []policy.PolicyType{policy.TypeSCP, policy.TypeRCP, policy.TypeResource, policy.TypeIdentity, policy.TypeBoundary, policy.TypeSession}
 	if r.Decision == policy.ExplicitDeny {
 		for _, t := range order {
 			if outcome[t] == policy.OutcomeDeny {

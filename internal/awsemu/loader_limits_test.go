@@ -172,3 +172,20 @@ func TestPolicyTextKeepsAnyJSONStringOnTheWire(t *testing.T) {
 		}
 	}
 }
+
+func TestRoleTagLengthsCountCharactersNotBytes(t *testing.T) {
+	with := func(key, value string) string {
+		return strings.Replace(keyScenario(`{"Version": "2012-10-17", "Statement": []}`), `"inspector": {}`,
+			`"inspector": {"tags": {"`+key+`": "`+value+`"}}`, 1)
+	}
+	// 128 and 256 characters of two and three bytes each: legal on AWS, which counts characters.
+	if _, _, err := Parse([]byte(with(strings.Repeat("é", 128), strings.Repeat("€", 256)))); err != nil {
+		t.Errorf("a 128-character key (256 bytes) with a 256-character value (768 bytes) must load: %v", err)
+	}
+	for _, tc := range []struct{ key, value string }{{strings.Repeat("é", 129), "v"}, {"k", strings.Repeat("€", 257)}} {
+		_, _, err := Parse([]byte(with(tc.key, tc.value)))
+		if err == nil || !strings.Contains(err.Error(), "accounts.111111111111.roles.inspector.tags.") {
+			t.Errorf("a tag past the limit in characters: %v", err)
+		}
+	}
+}

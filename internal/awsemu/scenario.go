@@ -1,10 +1,14 @@
 // Package awsemu is xsdoctor's AWS emulator: one http.Handler speaking STS, IAM, KMS, Secrets
-// Manager and Organizations over the real wire, driven by a scenario file (SPEC §6).
+// Manager, Organizations and EC2 (DescribeVpcEndpoints) over the real wire, driven by a scenario
+// file (SPEC §6).
 //
 // This file holds the scenario model: the types a scenario file decodes into, and Load/Parse,
 // which decode, apply SPEC §6's defaults, derive the ids AWS would have generated, create the
 // AWS managed key aws/secretsmanager where a secret needs it, and validate the result, naming
-// every problem by its JSON path.
+// every problem by its JSON path. Where the rest lives: scenario_decode.go (the strict decoder,
+// the nesting limit), scenario_build.go (defaults, references, policy size), scenario_keys.go,
+// scenario_secrets.go (versions, replicas), scenario_org.go (the organization), ops_*.go (one
+// file per service), wire_*.go (the protocols), authz.go (GetSecretValue), simulate.go.
 package awsemu
 
 import (
@@ -12,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/xsdoctor/xsdoctor/policy"
@@ -49,9 +54,11 @@ type Scenario struct {
 	Operator           string               `json:"operator"`
 	AWSManagedPolicies map[string]PolicyDoc `json:"aws_managed_policies"`
 	Accounts           map[string]*Account  `json:"accounts"`
-	Faults             []Fault              `json:"faults"`
-	Check              Check                `json:"check"`
-	Expect             *Expect              `json:"expect"`
+	// Org, when present, is the one source of organization facts (SPEC §6 "organization").
+	Org    *Org    `json:"organization"`
+	Faults []Fault `json:"faults"`
+	Check  Check   `json:"check"`
+	Expect *Expect `json:"expect"`
 
 	// AccountIDs lists the accounts in ascending order, for deterministic iteration.
 	AccountIDs []string `json:"-"`
@@ -75,9 +82,26 @@ type Account struct {
 	Roles         map[string]*Role          `json:"roles"`
 	Keys          map[string]*Key           `json:"keys"`
 	Secrets       map[string]*Secret        `json:"secrets"`
+	// VPCEndpoints are served by ec2:DescribeVpcEndpoints; GetSecretValue does not apply them
+	// (the emulator cannot know which endpoint a call came through).
+	VPCEndpoints []*VPCEndpoint `json:"vpc_endpoints"`
 
 	ID string `json:"-"`
 }
+
+// VPCEndpoint is an interface VPC endpoint of an account.
+type VPCEndpoint struct {
+	ID      string     `json:"id"`
+	Service string     `json:"service"` // e.g. secretsmanager: ServiceName com.amazonaws.<region>.<service>
+	VPC     string     `json:"vpc"`
+	Region  string     `json:"region"`
+	Policy  *PolicyDoc `json:"policy"` // nil: the default full-access policy
+
+	Account string `json:"-"`
+}
+
+// ServiceName is the endpoint's ServiceName as EC2 reports it.
+func (v *VPCEndpoint) ServiceName() string { return "com.amazonaws." + v.Region + "." + v.Service }
 
 // ManagedPolicy is a customer managed policy (accounts.<id>.policies.<name>) or an AWS managed
 // one (aws_managed_policies.<name>, served as arn:aws:iam::aws:policy/<name>).
@@ -201,14 +225,7 @@ type SecretVersion struct {
 }
 
 // HasStage reports whether the version carries the staging label stage.
-func (v *SecretVersion) HasStage(stage string) bool {
-	for _, s := range v.Stages {
-		if s == stage {
-			return true
-		}
-	}
-	return false
-}
+func (v *SecretVersion) HasStage(stage string) bool { return slices.Contains(v.Stages, stage) }
 
 // Replica is a region a secret is replicated to (DescribeSecret: ReplicationStatus).
 type Replica struct {
@@ -236,6 +253,7 @@ type Check struct {
 	OwnerRole    string `json:"owner_role"`
 	ConsumerRole string `json:"consumer_role"`
 	KeyRole      string `json:"key_role"`
+	OrgRole      string `json:"org_role"` // the --org-role to use (SPEC §6)
 	ExternalID   string `json:"external_id"`
 	SessionName  string `json:"session_name"`
 	Region       string `json:"region"`

@@ -86,6 +86,7 @@ func (b *builder) build() {
 	for _, id := range s.AccountIDs {
 		b.account(id)
 	}
+	b.organization()
 	// References are resolved once every account is indexed: a role may use another account's
 	// policy ARN only if it exists, and a secret may name a key in a third account.
 	for _, id := range s.AccountIDs {
@@ -181,6 +182,7 @@ func (b *builder) account(id string) {
 	for _, name := range slices.Sorted(maps.Keys(a.Secrets)) {
 		b.secret(a, name)
 	}
+	b.vpcEndpoints(a)
 }
 
 func (b *builder) managedPolicy(a *Account, name string) {

@@ -219,29 +219,43 @@ type Organization struct {
 	FeatureSet               string
 	ManagementInScenario     bool
 	AvailablePolicyTypesSCPs bool
+	AvailablePolicyTypesRCPs bool // a scenario organization has RCPs enabled
 }
 
-// Organization answers DescribeOrganization called from account: the account's org_id, with the
+// Organization answers DescribeOrganization called from account. With a scenario organization:
+// any member gets it, with its management account. Otherwise from the account's org_id, with the
 // management account the scenario marks (org_management: true) or else one outside the scenario,
 // derived from the org id. An account in no organization gets AWSOrganizationsNotInUseException.
 func (s *Scenario) Organization(account string) (*Organization, *AWSError) {
-	a := s.Accounts[account]
-	if a == nil || a.OrgID == "" {
-		return nil, &AWSError{Code: CodeOrgNotInUse, Message: MessageOrgNotInUse}
-	}
-	org := &Organization{ID: a.OrgID, FeatureSet: "ALL", AvailablePolicyTypesSCPs: true}
-	for _, id := range s.AccountIDs {
-		if m := s.Accounts[id]; m.OrgID == a.OrgID && m.OrgManagement {
-			org.ManagementAccountID, org.ManagementInScenario = id, true
-			break
+	notInUse := &AWSError{Code: CodeOrgNotInUse, Message: MessageOrgNotInUse}
+	var org *Organization
+	switch {
+	case s.Org != nil:
+		if !s.Org.Member(account) {
+			return nil, notInUse
+		}
+		org = &Organization{ID: s.Org.ID, ManagementAccountID: s.Org.ManagementAccount,
+			ManagementInScenario: s.Accounts[s.Org.ManagementAccount] != nil, AvailablePolicyTypesRCPs: true}
+	default:
+		a := s.Accounts[account]
+		if a == nil || a.OrgID == "" {
+			return nil, notInUse
+		}
+		org = &Organization{ID: a.OrgID}
+		for _, id := range s.AccountIDs {
+			if m := s.Accounts[id]; m.OrgID == a.OrgID && m.OrgManagement {
+				org.ManagementAccountID, org.ManagementInScenario = id, true
+				break
+			}
+		}
+		if org.ManagementAccountID == "" {
+			org.ManagementAccountID = outsideAccount(a.OrgID)
 		}
 	}
-	if org.ManagementAccountID == "" {
-		org.ManagementAccountID = outsideAccount(a.OrgID)
-	}
-	org.ARN = "arn:aws:organizations::" + org.ManagementAccountID + ":organization/" + a.OrgID
-	org.ManagementAccountARN = "arn:aws:organizations::" + org.ManagementAccountID + ":account/" + a.OrgID + "/" + org.ManagementAccountID
-	org.ManagementAccountEmail = "aws-management+" + a.OrgID + "@example.com"
+	org.FeatureSet, org.AvailablePolicyTypesSCPs = "ALL", true
+	org.ARN = "arn:aws:organizations::" + org.ManagementAccountID + ":organization/" + org.ID
+	org.ManagementAccountARN = "arn:aws:organizations::" + org.ManagementAccountID + ":account/" + org.ID + "/" + org.ManagementAccountID
+	org.ManagementAccountEmail = "aws-management+" + org.ID + "@example.com"
 	return org, nil
 }
 
@@ -262,16 +276,25 @@ func outsideAccount(orgID string) string {
 // SCPsFor returns the SCPs that apply to principals of account: none for an account in no
 // organization or for the management account, which SCPs never restrict (AWS Organizations User
 // Guide: "Service control policies").
+//
+// With a scenario organization there is no flat list: see Org.Hierarchy.
 func (s *Scenario) SCPsFor(account string) []PolicyDoc {
 	a := s.Accounts[account]
-	if a == nil || a.OrgID == "" || a.OrgManagement {
+	if s.Org != nil || a == nil || a.OrgID == "" || a.OrgManagement {
 		return nil
 	}
 	return a.SCPs
 }
 
-// OrgID returns account's organization id ("" for none or an account outside the scenario).
+// OrgID returns account's organization id ("" for none or an account outside the scenario or the
+// organization).
 func (s *Scenario) OrgID(account string) string {
+	if s.Org != nil {
+		if s.Org.Member(account) {
+			return s.Org.ID
+		}
+		return ""
+	}
 	if a := s.Accounts[account]; a != nil {
 		return a.OrgID
 	}

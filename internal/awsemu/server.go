@@ -25,10 +25,12 @@ const (
 	svcOrgs    service = "organizations"
 	svcIAM     service = "iam"
 	svcSTS     service = "sts"
+	svcEC2     service = "ec2"
 )
 
-// query reports whether the service speaks awsQuery (IAM, STS) rather than awsJson1_1.
-func (s service) query() bool { return s == svcIAM || s == svcSTS }
+// query reports whether the service takes form-encoded requests (awsQuery: IAM, STS; and EC2's
+// own query protocol) rather than awsJson1_1.
+func (s service) query() bool { return s == svcIAM || s == svcSTS || s == svcEC2 }
 
 // DefaultPageSize is the largest page a list call returns unless Options say otherwise: small
 // enough that every client must follow the pagination markers.
@@ -145,6 +147,10 @@ var (
 		"kms:ListAliases":                     (*server).listAliases,
 		"kms:ListResourceTags":                (*server).listResourceTags,
 		"organizations:DescribeOrganization":  (*server).describeOrganization,
+		"organizations:ListRoots":             (*server).listRoots,
+		"organizations:ListParents":           (*server).listParents,
+		"organizations:ListPoliciesForTarget": (*server).listPoliciesForTarget,
+		"organizations:DescribePolicy":        (*server).describePolicy,
 	}
 	queryOps = map[string]queryHandler{
 		"sts:GetCallerIdentity":        (*server).getCallerIdentity,
@@ -156,6 +162,7 @@ var (
 		"iam:GetPolicy":                (*server).getPolicy,
 		"iam:GetPolicyVersion":         (*server).getPolicyVersion,
 		"iam:SimulatePrincipalPolicy":  (*server).simulatePrincipalPolicy,
+		"ec2:DescribeVpcEndpoints":     (*server).describeVpcEndpoints,
 	}
 )
 
@@ -266,7 +273,11 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, c *call) (int, st
 		if e != nil {
 			return s.fail(w, c, e)
 		}
-		writeQuery(w, c.svc, c.op, c.requestID, result)
+		if c.svc == svcEC2 {
+			writeEC2(w, c.op, c.requestID, result.(ec2Result))
+		} else {
+			writeQuery(w, c.svc, c.op, c.requestID, result)
+		}
 		return http.StatusOK, ""
 	}
 	result, e := jsonOps[c.name()](s, c, body)
@@ -298,6 +309,10 @@ func (s *server) routeQuery(c *call, params form, r *http.Request) bool {
 
 // fail writes e in the error shape of the service that was called.
 func (s *server) fail(w http.ResponseWriter, c *call, e *apiError) (int, string) {
+	if c.svc == svcEC2 {
+		writeEC2Error(w, c.requestID, e)
+		return ec2Status(ec2Code(e.Code), e.Status), ec2Code(e.Code)
+	}
 	if c.svc.query() {
 		writeQueryError(w, c.svc, c.requestID, e)
 	} else {

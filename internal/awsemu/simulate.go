@@ -141,6 +141,9 @@ func (s *Scenario) Simulate(role *Role, in SimulationInput) ([]EvaluationResult,
 		sources["ResourcePolicy"] = simSource{id: "ResourcePolicy", typ: "resource", text: []byte(in.ResourcePolicy)}
 	}
 	scps := s.scpSet(role.Account)
+	// With a scenario organization the simulator applies the SCP hierarchy from the root to the
+	// role's account; it evaluates no RCPs (aws-semantics §4.4).
+	scpLevels := s.Org.Hierarchy(role.Account, PolicyTypeSCP)
 	// OrganizationsDecisionDetail appears only for an account in an organization.
 	inOrg := s.OrgID(role.Account) != ""
 
@@ -178,7 +181,7 @@ func (s *Scenario) Simulate(role *Role, in SimulationInput) ([]EvaluationResult,
 				owner = firstNonEmpty(in.ResourceOwner, accountOf(resource), role.Account)
 			}
 			req := policy.Request{Principal: principal, Action: action, Resource: resource, ResourceAccount: owner, Context: ctx}
-			set := policy.Set{Identity: identity, Boundary: boundary, SCPs: scps, Resource: resourcePolicy}
+			set := policy.Set{Identity: identity, Boundary: boundary, SCPs: scps, SCPLevels: scpLevels, Resource: resourcePolicy}
 			r := policy.Evaluate(req, set)
 			res := EvaluationResult{EvalActionName: action, EvalResourceName: resource, EvalDecision: simDecision(r.Decision)}
 			res.MatchedStatements = matchedStatements(r, sources)

@@ -18,6 +18,7 @@ import (
 var queryVersions = map[string]service{
 	"2010-05-08": svcIAM,
 	"2011-06-15": svcSTS,
+	"2016-11-15": svcEC2,
 }
 
 func (s service) namespace() string {
