@@ -70,6 +70,9 @@ func TestDependencyRules(t *testing.T) {
 		// The engine may split ARNs with the one ARN type, itself standard library only.
 		{pkg: module + "/policy", stdlib: true, allow: []string{module + "/arn"}},
 		{pkg: module + "/scenarios", stdlib: true},
+		// The error-text parser and the facts format: the vocabulary and the standard library.
+		{pkg: module + "/errtext", stdlib: true, allow: []string{module, module + "/arn"}},
+		{pkg: module + "/factsfile", stdlib: true, allow: []string{module, module + "/arn"}},
 		// The code reference: the vocabulary and the standard library only.
 		{pkg: module + "/explain", forbid: []string{"github.com/aws/", "github.com/google/", "github.com/rogpeppe/", "golang.org/", module + "/policy", module + "/request", module + "/probe", module + "/door", module + "/report", module + "/internal/", module + "/cmd/", module + "/scenarios"}},
 		{pkg: module + "/request", forbid: []string{"github.com/aws/", module + "/probe", module + "/door", module + "/report"}},
@@ -150,7 +153,7 @@ func TestOnlyMainExits(t *testing.T) {
 // carries the report only, and every log goes through a writer the command passes in.
 func TestLibrariesDoNotPrint(t *testing.T) {
 	libraries := map[string]bool{module: true}
-	for _, p := range []string{"policy", "request", "probe", "door", "report"} {
+	for _, p := range []string{"policy", "request", "probe", "door", "report", "errtext", "factsfile"} {
 		libraries[module+"/"+p] = true
 	}
 	seen := 0

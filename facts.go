@@ -41,6 +41,16 @@ type Input struct {
 	Resolved    bool   `json:"resolved"`     // SecretArg was not a full ARN and was resolved (INPUT_NOT_FULL_ARN)
 	ConsumerArg string `json:"consumer_arg"` // as typed: role ARN or assumed-role session ARN
 	Region      string `json:"region"`
+	// The inspector roles and profiles as given (empty: the ambient credentials).
+	OwnerRole       string `json:"owner_role,omitempty"`
+	ConsumerRole    string `json:"consumer_role,omitempty"`
+	KeyRole         string `json:"key_role,omitempty"`
+	OwnerProfile    string `json:"owner_profile,omitempty"`
+	ConsumerProfile string `json:"consumer_profile,omitempty"`
+	OrgRole         string `json:"org_role,omitempty"`
+	OrgProfile      string `json:"org_profile,omitempty"`
+	// Error is what --from-error parsed; nil without it.
+	Error *ErrorText `json:"error,omitempty"`
 }
 
 // Account is what was learnt about one account.
@@ -226,6 +236,56 @@ type AssumeFailure struct {
 	Message string `json:"message,omitempty"`
 	Failure
 }
+
+// ErrorText is what --from-error read in the error the workload logged (or the CloudTrail record
+// of the failed call): who was refused what, and which policy type the error blames. Every field
+// is copied from the text exactly as written; nothing here was checked against AWS.
+type ErrorText struct {
+	// Principal is the caller exactly as the error wrote it (usually an assumed-role session ARN);
+	// the role it resolves to is the report's consumer.role_arn.
+	Principal string `json:"principal,omitempty"`
+	Action    string `json:"action,omitempty"`   // e.g. "secretsmanager:GetSecretValue"
+	Resource  string `json:"resource,omitempty"` // as written; BatchGetSecretValue's error names none
+	// PolicyType is the policy the error blames; empty for the bare form that names none.
+	PolicyType PolicyType `json:"policy_type,omitempty"`
+	// Deny is "implicit" ("because no … allows") or "explicit" ("with an explicit deny in …");
+	// empty when the text does not say (the bare form, Secrets Manager's KMS messages).
+	Deny string `json:"deny,omitempty"`
+	// Format names the wrappers the error came in, outermost first, joined by "/": e.g.
+	// "lambda-json/botocore", "aws-sdk-go-v2", "cloudtrail-records".
+	Format string `json:"format"`
+	// Secret is the secret the error names: a full ARN, a partial ARN, or a name (SecretARN is then
+	// the partial ARN built from the region and account the error gives, when it gives them).
+	Secret    string `json:"secret,omitempty"`
+	SecretARN string `json:"secret_arn,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Account   string `json:"account,omitempty"` // the secret's account
+	ErrorCode string `json:"error_code,omitempty"`
+	// Message is the AWS message itself, without the wrappers (at most 1000 bytes).
+	Message string `json:"message,omitempty"`
+}
+
+// PolicyType is the policy an access-denied message blames, in the words of IAM's messages
+// ("Troubleshoot access denied error messages", IAM User Guide), plus Secrets Manager's KMS
+// messages, which blame the KMS side without naming a policy.
+type PolicyType string
+
+const (
+	PolicyResourceBased PolicyType = "resource-based-policy"
+	PolicyIdentityBased PolicyType = "identity-based-policy"
+	PolicySCP           PolicyType = "service-control-policy"
+	PolicyRCP           PolicyType = "resource-control-policy"
+	PolicyBoundary      PolicyType = "permissions-boundary"
+	PolicySession       PolicyType = "session-policy"
+	PolicyVPCEndpoint   PolicyType = "vpc-endpoint-policy"
+	PolicyKMS           PolicyType = "kms" // "Access to KMS is not allowed" and its siblings
+)
+
+// Deny kinds of ErrorText.Deny.
+const (
+	DenyImplicit = "implicit"
+	DenyExplicit = "explicit"
+)
 
 // Org is what the organization reader read (the management account, or a delegated
 // administrator for Organizations policies): for each account that matters, the path from the

@@ -141,11 +141,15 @@ type Diagnosis struct {
 	SchemaVersion string          `json:"schema_version"`
 	Secret        SecretSummary   `json:"secret"`
 	Consumer      ConsumerSummary `json:"consumer"`
-	Verdict       State           `json:"verdict"`
-	Doors         []Door          `json:"doors"`
-	Findings      []Finding       `json:"findings"`
-	Live          *Live           `json:"live,omitempty"`
-	Calls         []Call          `json:"calls"`
+	Input         InputSummary    `json:"input"`
+	// ErrorMatch sets the error the workload logged (--from-error) beside the verdict; nil
+	// without --from-error.
+	ErrorMatch *ErrorMatch `json:"error_match,omitempty"`
+	Verdict    State       `json:"verdict"`
+	Doors      []Door      `json:"doors"`
+	Findings   []Finding   `json:"findings"`
+	Live       *Live       `json:"live,omitempty"`
+	Calls      []Call      `json:"calls"`
 	// Guardrails lists the SCPs, RCPs and VPC endpoint policies that apply to this read, with
 	// whether each was read; absent when none is known.
 	Guardrails []Guardrail `json:"guardrails,omitempty"`
@@ -195,6 +199,36 @@ type ConsumerSummary struct {
 	Principal string `json:"principal"` // as the user gave it (role or session ARN)
 	RoleARN   string `json:"role_arn"`  // the role, with its path when GetRole could be read
 	Account   string `json:"account"`
+}
+
+// InputSummary records what the user gave (SPEC §3 "input"): the secret and the consumer as
+// typed (or as parsed from the error), the region, the inspector roles and profiles, and with
+// --from-error what was parsed from the error, exactly as written.
+type InputSummary struct {
+	Secret          string     `json:"secret"`
+	Consumer        string     `json:"consumer"`
+	Region          string     `json:"region,omitempty"`
+	OwnerRole       string     `json:"owner_role,omitempty"`
+	ConsumerRole    string     `json:"consumer_role,omitempty"`
+	KeyRole         string     `json:"key_role,omitempty"`
+	OwnerProfile    string     `json:"owner_profile,omitempty"`
+	ConsumerProfile string     `json:"consumer_profile,omitempty"`
+	OrgRole         string     `json:"org_role,omitempty"`
+	OrgProfile      string     `json:"org_profile,omitempty"`
+	Error           *ErrorText `json:"error,omitempty"`
+}
+
+// ErrorMatch is the error and the verdict side by side: the doors the error's policy type maps to
+// (SPEC §9), their states here, and whether the error points elsewhere (ERROR_POINTS_ELSEWHERE).
+type ErrorMatch struct {
+	Blames []DoorID `json:"blames"` // empty: the policy type maps to no door (a session policy)
+	// Summary is one line: what the error blames and what the doors say.
+	Summary string `json:"summary"`
+	// Elsewhere is true when ERROR_POINTS_ELSEWHERE was added.
+	Elsewhere bool `json:"elsewhere"`
+	// StandIn names the principal's usual mistake, when its name shows one (an EC2 instance's
+	// role, an ECS task execution role, a CloudFormation role).
+	StandIn string `json:"stand_in,omitempty"`
 }
 
 // Door is one door's verdict with the findings that explain it.

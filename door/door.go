@@ -33,6 +33,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 		Live:          f.Live,
 		Calls:         sortedCalls(f.Calls),
 		Findings:      []xsdoctor.Finding{},
+		Input:         inputSummary(f.Input),
 	}
 	switch {
 	case c.keyARN != "" || f.Key.Manager != "":
@@ -134,6 +135,7 @@ func Check(f xsdoctor.Facts) xsdoctor.Diagnosis {
 	if g := c.residual(d.Verdict); g != nil {
 		d.Findings = append(d.Findings, *g)
 	}
+	c.errorMatch(&d)
 	return d
 }
 
@@ -245,6 +247,17 @@ func sortedAssumeFailures(in []xsdoctor.AssumeFailure) []xsdoctor.AssumeFailure 
 		return out[i].Role < out[j].Role
 	})
 	return out
+}
+
+// inputSummary is what the user gave, for the report's "input".
+func inputSummary(in xsdoctor.Input) xsdoctor.InputSummary {
+	return xsdoctor.InputSummary{
+		Secret: in.SecretArg, Consumer: in.ConsumerArg, Region: in.Region,
+		OwnerRole: in.OwnerRole, ConsumerRole: in.ConsumerRole, KeyRole: in.KeyRole,
+		OwnerProfile: in.OwnerProfile, ConsumerProfile: in.ConsumerProfile,
+		OrgRole: in.OrgRole, OrgProfile: in.OrgProfile,
+		Error: in.Error,
+	}
 }
 
 // residualKinds names the kinds of guardrail the evidence lists, for the summary.

@@ -91,6 +91,28 @@ func escapeFields(d xsdoctor.Diagnosis, line, block func(string) string) xsdocto
 		l := d.Live
 		l.Result, l.ErrorCode, l.Reason = line(l.Result), line(l.ErrorCode), line(l.Reason)
 	}
+	in := &d.Input
+	in.Secret, in.Consumer, in.Region = line(in.Secret), line(in.Consumer), line(in.Region)
+	in.OwnerRole, in.ConsumerRole, in.KeyRole = line(in.OwnerRole), line(in.ConsumerRole), line(in.KeyRole)
+	in.OwnerProfile, in.ConsumerProfile = line(in.OwnerProfile), line(in.ConsumerProfile)
+	in.OrgRole, in.OrgProfile = line(in.OrgRole), line(in.OrgProfile)
+	if in.Error != nil {
+		e := *in.Error
+		e.Principal, e.Action, e.Resource, e.Deny, e.Format = line(e.Principal), line(e.Action), line(e.Resource), line(e.Deny), line(e.Format)
+		e.PolicyType = xsdoctor.PolicyType(line(string(e.PolicyType)))
+		e.Secret, e.SecretARN, e.Region, e.Account = line(e.Secret), line(e.SecretARN), line(e.Region), line(e.Account)
+		e.ErrorCode, e.Message = line(e.ErrorCode), line(e.Message)
+		in.Error = &e
+	}
+	if d.ErrorMatch != nil {
+		m := *d.ErrorMatch
+		m.Blames = make([]xsdoctor.DoorID, len(d.ErrorMatch.Blames))
+		for i, b := range d.ErrorMatch.Blames {
+			m.Blames[i] = xsdoctor.DoorID(line(string(b)))
+		}
+		m.Summary, m.StandIn = line(m.Summary), line(m.StandIn)
+		d.ErrorMatch = &m
+	}
 	for i := range d.Calls {
 		call := &d.Calls[i]
 		call.Account, call.Service, call.Operation = line(call.Account), line(call.Service), line(call.Operation)

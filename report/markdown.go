@@ -16,6 +16,7 @@ func Markdown(w io.Writer, d xsdoctor.Diagnosis) error {
 
 	p.linef("## xsdoctor: %s", verdictWord(d.Verdict))
 	p.linef("")
+	p.markdownErrorOpening(d)
 	p.linef("Verdict **%s**: %s.", prose(string(d.Verdict)), prose(verdictSentence(d)))
 	p.linef("")
 	p.linef("| | |")

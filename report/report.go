@@ -120,6 +120,11 @@ func scrub(d *xsdoctor.Diagnosis) {
 	}
 	fix(d.Findings)
 	d.Consumer.Principal = mask(d.Consumer.Principal)
+	if d.Input.Error != nil {
+		e := *d.Input.Error
+		e.Message = mask(e.Message)
+		d.Input.Error = &e
+	}
 	for i := range d.Guardrails {
 		d.Guardrails[i].Name = mask(d.Guardrails[i].Name)
 	}

@@ -25,6 +25,7 @@ func Text(w io.Writer, d xsdoctor.Diagnosis, opts Options) error {
 	d = escapeFields(normalize(d), terminalLine, terminalBlock)
 	p := &printer{w: w, color: opts.Color}
 
+	p.textErrorOpening(d)
 	p.linef("%s — %s", p.paint(ansiBold+stateColor(d.Verdict), "verdict: "+strings.ToUpper(string(d.Verdict))), verdictSentence(d))
 	p.linef("")
 	p.linef("  secret    %s", orDash(d.Secret.ARN)+accountRegion(d.Secret.Account, d.Secret.Region))

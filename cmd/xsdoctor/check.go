@@ -13,8 +13,9 @@ import (
 	"github.com/xsdoctor/xsdoctor/report"
 )
 
-// runCheck is "xsdoctor check SECRET_ARN --consumer ARN [flags]".
-func runCheck(ctx context.Context, args []string, e env, stdout, stderr io.Writer) (int, error) {
+// runCheck is "xsdoctor check SECRET_ARN --consumer ARN [flags]", or "xsdoctor check
+// --from-error FILE|- [flags]".
+func runCheck(ctx context.Context, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	var f checkFlags
 	fs := newCheckFlagSet("check", &f)
 	positional, err := parseFlags(fs, args)
@@ -24,21 +25,37 @@ func runCheck(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if err != nil {
 		return 0, flagError("check", err)
 	}
+	f.set = given(fs)
+	secret := ""
 	switch len(positional) {
 	case 0:
-		return 0, usagef("check", "xsdoctor check arn:aws:secretsmanager:REGION:OWNER:secret:NAME-AbCdEf --consumer ROLE_ARN", "missing the secret ARN")
+		if f.fromError == "" {
+			return 0, usagef("check", "xsdoctor check arn:aws:secretsmanager:REGION:OWNER:secret:NAME-AbCdEf --consumer ROLE_ARN, or xsdoctor check --from-error FILE", "missing the secret ARN")
+		}
 	case 1:
+		secret = positional[0]
 	default:
 		return 0, usagef("check", "check one secret at a time; quote arguments that contain spaces", "unexpected argument %q after the secret", positional[1])
+	}
+	var parsed *xsdoctor.ErrorText
+	if f.fromError != "" {
+		pe, err := readErrorText("check", f.fromError, stdin)
+		if err != nil {
+			return 0, err
+		}
+		if secret, err = f.applyError("check", pe, secret, "", ""); err != nil {
+			return 0, err
+		}
+		parsed = &pe
 	}
 	if err := f.validate("check"); err != nil {
 		return 0, err
 	}
-	opts := f.probeOptions(positional[0])
+	opts := f.probeOptions(secret)
 	if f.debug {
 		opts.Log = stderr
 	}
-	return diagnose(ctx, "check", opts, f.output, colorFor(stdout, e), stdout)
+	return diagnose(ctx, "check", opts, f.runOptions(parsed, colorFor(stdout, e)), stdout)
 }
 
 // probeOptions maps the flags onto probe.Options.
@@ -61,9 +78,22 @@ func (f *checkFlags) probeOptions(secret string) probe.Options {
 	}
 }
 
+// runOptions is what diagnose does besides probing: the report format, --facts-out, and the error
+// parsed from --from-error.
+type runOptions struct {
+	output   string
+	color    bool
+	factsOut string
+	errText  *xsdoctor.ErrorText
+}
+
+func (f *checkFlags) runOptions(errText *xsdoctor.ErrorText, color bool) runOptions {
+	return runOptions{output: f.output, color: color, factsOut: f.factsOut, errText: errText}
+}
+
 // diagnose is the data flow of style.md: probe.Gather → Facts → door.Check → Diagnosis → report.
 // It returns the exit code of SPEC §5.
-func diagnose(ctx context.Context, cmd string, opts probe.Options, output string, color bool, stdout io.Writer) (int, error) {
+func diagnose(ctx context.Context, cmd string, opts probe.Options, ro runOptions, stdout io.Writer) (int, error) {
 	facts, err := probe.Gather(ctx, opts)
 	if err != nil {
 		var u usage
@@ -74,8 +104,20 @@ func diagnose(ctx context.Context, cmd string, opts probe.Options, output string
 		// the hint).
 		return exitCannotRun, fmt.Errorf("could not probe: %w", err)
 	}
+	recordInput(&facts.Input, opts, ro.errText)
+	if ro.factsOut != "" {
+		if err := writeFacts(ro.factsOut, facts); err != nil {
+			return exitCannotRun, err
+		}
+	}
+	return judge(facts, ro, stdout)
+}
+
+// judge is the offline half of the data flow, shared by check, demo and replay: door.Check, the
+// report, and the exit code.
+func judge(facts xsdoctor.Facts, ro runOptions, stdout io.Writer) (int, error) {
 	d := door.Check(facts)
-	if err := render(stdout, d, output, color); err != nil {
+	if err := render(stdout, d, ro.output, ro.color); err != nil {
 		return exitCannotRun, err
 	}
 	return verdictExit(d.Verdict), nil
@@ -92,6 +134,15 @@ func verdictExit(v xsdoctor.State) int {
 	default:
 		return exitInconclusive
 	}
+}
+
+// recordInput adds to the facts' input what the user gave beyond the secret and the consumer: the
+// inspector roles and profiles, and the error parsed from --from-error.
+func recordInput(in *xsdoctor.Input, opts probe.Options, errText *xsdoctor.ErrorText) {
+	in.OwnerRole, in.ConsumerRole, in.KeyRole = opts.OwnerRole, opts.ConsumerRole, opts.KeyRole
+	in.OwnerProfile, in.ConsumerProfile = opts.OwnerProfile, opts.ConsumerProfile
+	in.OrgRole, in.OrgProfile = opts.OrgRole, opts.OrgProfile
+	in.Error = errText
 }
 
 func render(w io.Writer, d xsdoctor.Diagnosis, output string, color bool) error {

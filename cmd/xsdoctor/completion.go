@@ -13,7 +13,7 @@ import (
 
 // commands are the commands run dispatches, in the order help lists them; completion offers
 // them and a test checks each one is known to run.
-var commands = []string{"check", "demo", "emulate", "explain", "completion", "version", "help"}
+var commands = []string{"check", "replay", "demo", "emulate", "explain", "completion", "version", "help"}
 
 var shells = []string{"bash", "zsh", "fish"}
 

@@ -14,13 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/xsdoctor/xsdoctor"
 	"github.com/xsdoctor/xsdoctor/internal/awsemu"
 	"github.com/xsdoctor/xsdoctor/scenarios"
 )
 
 // runDemo is "xsdoctor demo [NAME | --scenario FILE] [flags]" (the check against the in-process
 // emulator) and "xsdoctor demo --list" (the built-in catalogue).
-func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer) (int, error) {
+func runDemo(ctx context.Context, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	var f checkFlags
 	fs := newCheckFlagSet("demo", &f)
 	positional, err := parseFlags(fs, args)
@@ -47,15 +48,33 @@ func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	}
 	f.set = given(fs)
 
-	scenario, warnings, err := loadScenario("demo", name, f.scenario)
+	// With --from-error the error supplies the secret and the consumer, so the scenario's check
+	// block may leave them out; the error wins over the block, the command line over both.
+	var parsed *xsdoctor.ErrorText
+	if f.fromError != "" {
+		pe, err := readErrorText("demo", f.fromError, stdin)
+		if err != nil {
+			return 0, err
+		}
+		parsed = &pe
+	}
+	scenario, warnings, err := loadScenario("demo", name, f.scenario, parsed != nil)
 	if err != nil {
 		return 0, err
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "xsdoctor demo: scenario: %s\n", w)
 	}
-	// The loader insists on check.secret and check.consumer (SPEC §6), so both are set here.
-	secret := f.fromScenario(scenario.Check)
+	secret := ""
+	if parsed != nil {
+		if secret, err = f.applyError("demo", *parsed, "", scenario.Check.Secret, scenario.Check.Consumer); err != nil {
+			return 0, err
+		}
+	}
+	// Without --from-error the loader insists on check.secret and check.consumer (SPEC §6).
+	if fromBlock := f.fromScenario(scenario.Check); secret == "" {
+		secret = fromBlock
+	}
 	if err := f.validate("demo"); err != nil {
 		return 0, err
 	}
@@ -89,7 +108,7 @@ func runDemo(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "xsdoctor demo: scenario %q served in process on %s; checking %s for %s\n",
 			scenario.Name, opts.Endpoint, secret, f.consumer)
 	}
-	return diagnose(ctx, "demo", opts, f.output, colorFor(stdout, e), stdout)
+	return diagnose(ctx, "demo", opts, f.runOptions(parsed, colorFor(stdout, e)), stdout)
 }
 
 // demoConfig makes the SDK talk to the emulator as the scenario's operator: static credentials the
@@ -104,10 +123,12 @@ func demoConfig() []func(*config.LoadOptions) error {
 }
 
 // loadScenario loads the scenario file path, else the built-in scenario name, else the default
-// one (the classic trap). Its errors are usage errors of cmd.
-func loadScenario(cmd, name, path string) (*awsemu.Scenario, []string, error) {
+// one (the classic trap). Its errors are usage errors of cmd. fromError lets the check block omit
+// the secret and the consumer, which the error supplies.
+func loadScenario(cmd, name, path string, fromError bool) (*awsemu.Scenario, []string, error) {
+	o := awsemu.LoadOptions{CheckFromElsewhere: fromError}
 	if path != "" {
-		s, warnings, err := awsemu.Load(path)
+		s, warnings, err := awsemu.LoadWith(path, o)
 		if err != nil {
 			hint := "a scenario file is JSON in the format of docs/scenarios.md; 'xsdoctor demo --list' shows the built-in ones"
 			if _, builtIn := scenarios.Get(path); builtIn {
@@ -121,7 +142,7 @@ func loadScenario(cmd, name, path string) (*awsemu.Scenario, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s, warnings, err := awsemu.Parse(data)
+	s, warnings, err := awsemu.ParseWith(data, o)
 	if err != nil {
 		return nil, warnings, fmt.Errorf("built-in scenario %s: %w", name, err)
 	}

@@ -30,6 +30,8 @@ type checkFlags struct {
 	timeout         time.Duration
 	debug           bool
 	scenario        string // demo only
+	fromError       string // --from-error FILE or "-"
+	factsOut        string // --facts-out FILE
 	list            bool   // demo only
 
 	set map[string]bool // flag names given on the command line (long names)
@@ -58,6 +60,8 @@ var checkFlagDocs = []flagDoc{
 	{[]string{"output", "o"}, "FORMAT", "report format: text (default), json or markdown"},
 	{[]string{"timeout"}, "DURATION", "bound on the whole probe, e.g. 30s or 2m (default 60s)"},
 	{[]string{"debug"}, "", "log every AWS call to stderr: service:Operation, account, duration, request id, error code (never credentials or secret values)"},
+	{[]string{"from-error"}, "FILE", "read the error the workload logged (a file, or - for stdin): the AWS message as any SDK, the AWS CLI, a JSON log line, a stack trace or a CloudTrail event shows it; the secret, the consumer and the region are taken from it, and flags given on the command line win"},
+	{[]string{"facts-out"}, "FILE", "also write every fact that was read (no secret value, no credential) to FILE, for 'xsdoctor replay FILE' and for a ticket"},
 }
 
 var demoFlagDocs = append([]flagDoc{
@@ -84,6 +88,8 @@ func newCheckFlagSet(name string, f *checkFlags) *flag.FlagSet {
 	fs.StringVar(&f.output, "o", "text", "")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "")
 	fs.BoolVar(&f.debug, "debug", false, "")
+	fs.StringVar(&f.fromError, "from-error", "", "")
+	fs.StringVar(&f.factsOut, "facts-out", "", "")
 	if name == "demo" {
 		fs.StringVar(&f.scenario, "scenario", "", "")
 		fs.BoolVar(&f.list, "list", false, "")

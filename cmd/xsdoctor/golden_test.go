@@ -72,3 +72,51 @@ func TestReportsOfScenariosMatchTheGoldenFiles(t *testing.T) {
 		})
 	}
 }
+
+// fromErrorGoldens are whole reports that open with the error: the AWS CLI's real text for a
+// secret without a resource policy (the error and the doors agree), and an RCP's explicit deny
+// logged by a Python Lambda while every readable door is open (the error points elsewhere).
+var fromErrorGoldens = []struct{ label, scenario, errorFile string }{
+	{"from-error-agrees", "secret-has-no-resource-policy", filepath.Join(realCorpus, "real-aws-cli-resource-policy.txtar")},
+	{"from-error-points-elsewhere", "account-root-principals-open-all-three-doors", ""},
+}
+
+// TestFromErrorReportsMatchTheGoldenFiles: the opening of a --from-error report, text and markdown
+// (go test ./cmd/xsdoctor -run TestFromErrorReports -update rewrites them).
+func TestFromErrorReportsMatchTheGoldenFiles(t *testing.T) {
+	dir := scenarioDir(t)
+	tmp := t.TempDir()
+	for _, g := range fromErrorGoldens {
+		t.Run(g.label, func(t *testing.T) {
+			text := `{"errorType": "ClientError", "errorMessage": "An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: arn:aws:sts::222222222222:assumed-role/invoice-renderer/invoice-renderer-prod is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/billing/stripe-api-key-cfryBI with an explicit deny in a resource control policy"}`
+			if g.errorFile != "" {
+				text = readRealCorpus(t, g.errorFile)
+			}
+			errFile := filepath.Join(tmp, g.label+".txt")
+			if err := os.WriteFile(errFile, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, format := range []string{"text", "markdown"} {
+				var stdout, stderr bytes.Buffer
+				run(context.Background(), []string{"demo", "--scenario", filepath.Join(dir, g.scenario+".json"), "--from-error", errFile, "--live=false", "-o", format}, nil, &stdout, &stderr)
+				if stdout.Len() == 0 {
+					t.Fatalf("%s: no report; stderr:\n%s", format, stderr.String())
+				}
+				path := filepath.Join("testdata", "golden", g.label+map[string]string{"text": ".txt", "markdown": ".md"}[format]+".golden")
+				if *update {
+					if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (go test ./cmd/xsdoctor -run TestFromErrorReports -update creates it)", err)
+				}
+				if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
+					t.Errorf("%s differs (-want +got):\n%s", path, diff)
+				}
+			}
+		})
+	}
+}

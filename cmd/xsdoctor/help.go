@@ -25,6 +25,8 @@ each door, and prints the evidence and a fix (policy statement and Terraform) fo
 
 Usage:
   xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]   diagnose, live against AWS
+  xsdoctor check --from-error FILE|- [flags]                    the same, starting from the error the workload logged
+  xsdoctor replay FACTS_FILE [-o text|json|markdown]            judge facts saved with --facts-out again, offline
   xsdoctor demo [NAME | --scenario FILE] [flags]                the same check against a built-in emulator
   xsdoctor demo --list                                          the built-in scenarios, one a line
   xsdoctor emulate (NAME | --scenario FILE) [--listen ADDR]     serve a scenario to any AWS client
@@ -51,6 +53,8 @@ the docs/ directory of the xsdoctor repository.
 
 const shortUsage = `Usage:
   xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]
+  xsdoctor check --from-error FILE|- [flags]
+  xsdoctor replay FACTS_FILE [-o text|json|markdown]
   xsdoctor demo [NAME | --scenario FILE] [flags]
   xsdoctor demo --list
   xsdoctor emulate (NAME | --scenario FILE) [--listen 127.0.0.1:4566]
@@ -69,6 +73,7 @@ const exitCodesHelp = `Exit codes:
 `
 
 const checkHelp = `Usage: xsdoctor check SECRET_ARN --consumer PRINCIPAL_ARN [flags]
+       xsdoctor check --from-error FILE|- [flags]
 
 Reads, read-only, the secret and its resource policy in the owner account, the KMS key's policy
 and grants in the key's account, and the consumer role's policies, boundary and simulator results
@@ -81,10 +86,21 @@ Credentials come from the AWS SDK's chain (environment, profiles, SSO, aws-vault
 Give each account's inspector role with --owner-role/--consumer-role, or a profile that already
 lands there with --owner-profile/--consumer-profile. AWS_ENDPOINT_URL is honoured.
 
-Example:
+Start from the error: --from-error reads the error the workload logged, as the AWS CLI, boto3,
+the Go, Java or JavaScript SDKs, a Lambda's JSON log line, ECS or a CloudTrail event show it, and
+takes the secret, the consumer and the region from it. The report then opens with what the error
+blames beside what xsdoctor found, and ERROR_POINTS_ELSEWHERE says when the error cannot be
+explained by the doors (another principal, a session or VPC endpoint policy, an unread guardrail).
+
+--facts-out FILE also saves every fact that was read (never a secret value or a credential):
+attach it to the ticket, and "xsdoctor replay FILE" prints the same report anywhere, offline.
+
+Examples:
   xsdoctor check arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf \
     --consumer arn:aws:sts::222222222222:assumed-role/app/i-0abc \
     --owner-profile prod-owner --consumer-profile prod-consumer -o markdown
+  kubectl logs deploy/app | grep AccessDenied | xsdoctor check --from-error - \
+    --owner-profile prod-owner --consumer-profile prod-consumer --facts-out facts.json
 
 Flags:
 `
@@ -100,7 +116,8 @@ aws/secretsmanager, while the customer managed key's policy, the secret policy a
 consumer's IAM are exactly right.
 
 The scenario's check block supplies the secret, the consumer, the inspector roles and --live;
-flags given here override it.
+flags given here override it. With --from-error the error supplies the secret and the consumer
+instead (the check block may then leave them out).
 
 Examples:
   xsdoctor demo
@@ -154,6 +171,22 @@ names for demo and emulate, and the finding codes for explain.
          or save it as ~/.config/fish/completions/xsdoctor.fish
 `
 
+const replayHelp = `Usage: xsdoctor replay FACTS_FILE [-o text|json|markdown]
+
+Judges the facts a check saved with --facts-out again and prints the same report, with the same
+exit code, without any AWS call or credentials. The input and the time of the check come from the
+file. A file written by a newer xsdoctor, or one that is not a facts file, is a usage error (2).
+
+Example:
+  xsdoctor check --from-error error.txt --facts-out facts.json
+  xsdoctor replay facts.json -o markdown
+
+Flags:
+  -o, --output FORMAT
+        report format: text (default), json or markdown
+
+` + exitCodesHelp
+
 const versionHelp = `Usage: xsdoctor version
 
 Prints the version of xsdoctor (set at build time, or the module version it was installed at).
@@ -181,6 +214,8 @@ func runHelp(args []string, stdout io.Writer) error {
 	case "emulate":
 		printHelp(stdout, emulateHelp)
 		writeFlagDocs(stdout, emulateFlagDocs)
+	case "replay":
+		printHelp(stdout, replayHelp)
 	case "explain":
 		printHelp(stdout, explainHelp)
 	case "completion":

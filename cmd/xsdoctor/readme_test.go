@@ -80,3 +80,32 @@ func at(lines []string, i int) string {
 	}
 	return ""
 }
+
+// TestREADMEFromErrorExample: the error line the README shows under "Run it from the error" is the
+// AWS CLI's real text (kept in the parser's corpus by TestRealClientErrors), and the sentence the
+// README quotes from the report is what the report says for it.
+func TestREADMEFromErrorExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## 3. Run it from the error\n.*?```text\n(.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no error example under \"## 3. Run it from the error\"")
+	}
+	example := strings.TrimSpace(string(m[1]))
+	real := strings.TrimSpace(readRealCorpus(t, filepath.Join(realCorpus, "real-aws-cli-resource-policy.txtar")))
+	if example != real {
+		t.Errorf("the README's error line is not the AWS CLI's real text:\n%s\nwant\n%s", example, real)
+	}
+	errFile := filepath.Join(t.TempDir(), "error.txt")
+	if err := os.WriteFile(errFile, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := demoReport(t, "--scenario", filepath.Join(scenarioDir(t), "secret-has-no-resource-policy.json"), "--from-error", errFile, "--live=false")
+	quoted := "the error blames no resource-based policy allowing secretsmanager:GetSecretValue; the secret-policy door is closed (SECRET_POLICY_MISSING)"
+	flat := strings.Join(strings.Fields(string(readme)), " ")
+	if d.ErrorMatch == nil || !strings.EqualFold(d.ErrorMatch.Summary, quoted) || !strings.Contains(flat, "*"+quoted+"*") {
+		t.Errorf("the README quotes %q; the report says %+v", quoted, d.ErrorMatch)
+	}
+}

@@ -60,6 +60,11 @@ func parseEnv(kv []string) env {
 // run is the whole command: it parses args (without the program name), does the work and returns
 // the exit code. stdout carries the report only; errors, progress and --debug go to stderr.
 func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, environ, os.Stdin, stdout, stderr)
+}
+
+// runWith is run with its standard input given (check --from-error - reads the error from it).
+func runWith(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := parseEnv(environ)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, shortUsage)
@@ -71,9 +76,11 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	code := exitOK
 	switch cmd {
 	case "check":
-		code, err = runCheck(ctx, rest, e, stdout, stderr)
+		code, err = runCheck(ctx, rest, e, stdin, stdout, stderr)
 	case "demo":
-		code, err = runDemo(ctx, rest, e, stdout, stderr)
+		code, err = runDemo(ctx, rest, e, stdin, stdout, stderr)
+	case "replay":
+		code, err = runReplay(rest, e, stdout)
 	case "emulate":
 		code, err = runEmulate(ctx, rest, stdout, stderr)
 	case "explain":

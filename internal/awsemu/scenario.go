@@ -312,14 +312,24 @@ func (e *LoadError) Error() string {
 	return msg + " (fix the file; SPEC §6 describes the format)"
 }
 
+// LoadOptions relaxes what Load and Parse require of a scenario.
+type LoadOptions struct {
+	// CheckFromElsewhere lets the check block omit secret and consumer: the caller supplies
+	// them (demo --from-error takes them from the error text).
+	CheckFromElsewhere bool
+}
+
 // Load reads, decodes and validates the scenario file at path. Warnings name fields that were
 // ignored (unknown to SPEC §6).
-func Load(path string) (*Scenario, []string, error) {
+func Load(path string) (*Scenario, []string, error) { return LoadWith(path, LoadOptions{}) }
+
+// LoadWith is Load with options.
+func LoadWith(path string, o LoadOptions) (*Scenario, []string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load scenario: %w", err)
 	}
-	s, warnings, err := Parse(data)
+	s, warnings, err := ParseWith(data, o)
 	if err != nil {
 		var le *LoadError
 		if errors.As(err, &le) {
@@ -332,14 +342,17 @@ func Load(path string) (*Scenario, []string, error) {
 }
 
 // Parse decodes and validates a scenario from JSON text.
-func Parse(data []byte) (*Scenario, []string, error) {
+func Parse(data []byte) (*Scenario, []string, error) { return ParseWith(data, LoadOptions{}) }
+
+// ParseWith is Parse with options.
+func ParseWith(data []byte, o LoadOptions) (*Scenario, []string, error) {
 	d := &decoder{}
 	var s Scenario
 	d.decodeRoot(data, &s)
 	if len(d.errs) > 0 {
 		return nil, d.warns, &LoadError{Problems: d.errs}
 	}
-	b := &builder{s: &s}
+	b := &builder{s: &s, opts: o}
 	b.build()
 	if len(b.errs) > 0 {
 		return nil, d.warns, &LoadError{Problems: b.errs}

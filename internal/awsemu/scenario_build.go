@@ -19,6 +19,7 @@ type builder struct {
 	s          *Scenario
 	errs       []string
 	management map[string]string // org id → management account, to refuse a second one
+	opts       LoadOptions
 }
 
 var (
@@ -299,12 +300,14 @@ func (b *builder) faults() {
 
 func (b *builder) check() {
 	c := b.s.Check
-	if c.Secret == "" {
+	if c.Secret == "" && !b.opts.CheckFromElsewhere {
 		b.fail("check.secret", "required: the secret to check (ARN or name)")
 	}
-	if c.Consumer == "" {
+	switch {
+	case c.Consumer == "" && b.opts.CheckFromElsewhere:
+	case c.Consumer == "":
 		b.fail("check.consumer", "required: the consumer principal ARN")
-	} else if !principalRe.MatchString(c.Consumer) {
+	case !principalRe.MatchString(c.Consumer):
 		b.fail("check.consumer", "%q is not an IAM role or assumed-role ARN", c.Consumer)
 	}
 	for _, f := range []struct{ field, arn string }{{"owner_role", c.OwnerRole}, {"consumer_role", c.ConsumerRole}, {"key_role", c.KeyRole}} {
