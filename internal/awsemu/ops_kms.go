@@ -18,6 +18,20 @@ type keyIDInput struct {
 // key: DescribeKey("alias/aws/secretsmanager") where no secret made AWS create it is
 // NotFoundException here, so a read-only prober that calls it shows up in tests (aws-semantics
 // §2.1).
+// ownKey resolves a key id or key ARN for an operation KMS allows only in the key's own account
+// ("Cross-account use: No" in the KMS API reference), refusing a caller from any other account.
+func (s *server) ownKey(c *call, id *string, op string) (*Key, *apiError) {
+	k, e := s.key(c, id, false)
+	if e != nil {
+		return nil, e
+	}
+	if k.Account != c.caller.Account {
+		return nil, accessDenied(c.svc, c.caller, "kms:"+op, k.ARN,
+			"because "+op+" cannot be called on a KMS key in another AWS account")
+	}
+	return k, nil
+}
+
 func (s *server) key(c *call, id *string, aliases bool) (*Key, *apiError) {
 	if id == nil || *id == "" {
 		return nil, validationError(c.svc, "keyId")
@@ -100,13 +114,9 @@ func (s *server) getKeyPolicy(c *call, body []byte) (any, *apiError) {
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
 	}
-	k, e := s.key(c, in.KeyID, false)
+	k, e := s.ownKey(c, in.KeyID, "GetKeyPolicy")
 	if e != nil {
 		return nil, e
-	}
-	if k.Account != c.caller.Account {
-		return nil, accessDenied(c.svc, c.caller, "kms:GetKeyPolicy", k.ARN,
-			"because GetKeyPolicy cannot be called on a KMS key in another AWS account")
 	}
 	if in.PolicyName != nil && *in.PolicyName != "default" {
 		return nil, errorf(CodeKMSNotFound, "No such policy exists")
@@ -311,13 +321,9 @@ func (s *server) listResourceTags(c *call, body []byte) (any, *apiError) {
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
 	}
-	k, e := s.key(c, in.KeyID, false)
+	k, e := s.ownKey(c, in.KeyID, "ListResourceTags")
 	if e != nil {
 		return nil, e
-	}
-	if k.Account != c.caller.Account {
-		return nil, accessDenied(c.svc, c.caller, "kms:ListResourceTags", k.ARN,
-			"because ListResourceTags cannot be called on a KMS key in another AWS account")
 	}
 	size, e := kmsLimit(s.opts.PageSize, in.Limit)
 	if e != nil {
