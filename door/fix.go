@@ -395,14 +395,18 @@ func sidWord(roleARN string) string {
 
 // --- The fixes each door proposes. ---
 
+// docOf is the parsed document of a policy, nil when there is none (a secret without a policy).
+func docOf(n *policy.Named) *policy.Document {
+	if n == nil {
+		return nil
+	}
+	return n.Doc
+}
+
 // keyPolicyFix adds keyStatement to the key policy in the key's account.
 func (c *check) keyPolicyFix(lead string) *xsdoctor.Fix {
 	kp, _ := c.keyPolicy()
-	var old *policy.Document
-	if kp != nil {
-		old = kp.Doc
-	}
-	p := newPlan(xsdoctor.DoorKeyPolicy, keyPolicyTarget, "", old, c.keyStatement())
+	p := newPlan(xsdoctor.DoorKeyPolicy, keyPolicyTarget, "", docOf(kp), c.keyStatement())
 	return c.render(p, c.keyAcct, "key policy of "+c.keyARN,
 		lead,
 		"Put the whole policy shown (today's statements and the new one): aws kms put-key-policy --key-id "+c.keyARN+" --policy-name default --policy file://key-policy.json.",
@@ -413,11 +417,7 @@ func (c *check) keyPolicyFix(lead string) *xsdoctor.Fix {
 // secretPolicyFix puts secretStatement into the secret's resource policy.
 func (c *check) secretPolicyFix(lead string) *xsdoctor.Fix {
 	sp, _ := c.secretPolicy()
-	var old *policy.Document
-	if sp != nil {
-		old = sp.Doc
-	}
-	p := newPlan(xsdoctor.DoorSecretPolicy, secretPolicyTarget, "", old, c.secretStatement())
+	p := newPlan(xsdoctor.DoorSecretPolicy, secretPolicyTarget, "", docOf(sp), c.secretStatement())
 	return c.render(p, c.owner, "resource policy of "+c.secretARN,
 		lead,
 		"Put the whole policy shown: aws secretsmanager put-resource-policy --secret-id "+c.secretARN+" --resource-policy file://secret-policy.json --block-public-policy.",
